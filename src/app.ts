@@ -1,0 +1,59 @@
+// Builds the application: a Fastify instance with every plugin registered. The process concerns
+// (environment, listening, signals) are in server.ts; tests build the app and inject requests.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import type { DatabaseTarget } from './db/connect.js';
+import { createTokenVerifier } from './auth/verifier.js';
+import { handlers } from './handlers.js';
+import errors from './plugins/errors.js';
+import database from './plugins/database.js';
+import auth from './plugins/auth.js';
+import docs from './plugins/docs.js';
+import contract from './plugins/contract.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface AppOverrides {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export function databaseTarget(config: Config): DatabaseTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax }
+    : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: overrides.logger ?? {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+    },
+    bodyLimit: config.bodyLimit,
+    // A well-formed client x-request-id is kept (to trace a call across services), else one is made.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  if (!config.auth.secret) throw new Error('no BETTER_AUTH_SECRET: the server fills in a development secret before building the app');
+  const verifier = createTokenVerifier({
+    hs256: { secret: config.auth.secret },
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    clockToleranceSeconds: config.auth.clockToleranceSeconds,
+  });
+
+  await app.register(errors);
+  await app.register(database, { target: databaseTarget(config), migrate: config.migrateOnStart });
+  await app.register(auth, { verifier });
+  await app.register(docs);
+  await app.register(contract, { handlers });
+  return app;
+}

@@ -1,0 +1,108 @@
+// Verifies bearer JWTs with fast-jwt. Which verifier checks a token is decided by configuration:
+// the token's `alg` header can only choose among the verifiers configured, each with its own
+// algorithm allow-list, so `alg: none` or a token of another kind never reaches a key.
+import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
+import { subjectFromVerifiedToken, type Subject } from './subject.js';
+
+export type AuthFailure =
+  | 'missing_token'
+  | 'invalid_scheme'
+  | 'malformed_token'
+  | 'unsupported_algorithm'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'invalid_claims'
+  | 'missing_subject';
+
+export class AuthError extends Error {
+  constructor(readonly reason: AuthFailure) {
+    super(`authentication failed: ${reason}`);
+    this.name = 'AuthError';
+  }
+}
+
+export interface VerifiedToken {
+  readonly subject: Subject;
+  readonly email: string | undefined;
+}
+
+export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
+
+export interface VerifierOptions {
+  /** HS256 with a shared secret (the BETTER_AUTH_SECRET convention). */
+  readonly hs256?: { readonly secret: string };
+  readonly issuer?: string | undefined;
+  readonly audience?: string | undefined;
+  readonly clockToleranceSeconds: number;
+}
+
+type PayloadVerifier = (token: string) => Promise<Record<string, unknown>>;
+
+const MAX_SUBJECT_LENGTH = 255;
+
+export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const common = {
+    requiredClaims: ['exp', 'sub'],
+    clockTolerance: options.clockToleranceSeconds * 1000,
+    ...(options.issuer ? { allowedIss: options.issuer } : {}),
+    ...(options.audience ? { allowedAud: options.audience } : {}),
+    // Verified tokens are cached (bounded, and never past their `exp`): a repeat request skips the crypto.
+    cache: 10_000,
+  };
+  const byAlgorithm = new Map<string, PayloadVerifier>();
+  if (options.hs256) {
+    if (options.hs256.secret.length === 0) throw new Error('the HS256 secret must not be empty');
+    const verify = createVerifier({ ...common, key: options.hs256.secret, algorithms: ['HS256'] });
+    byAlgorithm.set('HS256', async (token) => verify(token) as Record<string, unknown>);
+  }
+  if (byAlgorithm.size === 0) throw new Error('no token verifier is configured');
+
+  const decodeHeader = createDecoder({ complete: true });
+
+  return async (token) => {
+    let alg: unknown;
+    try {
+      alg = (decodeHeader(token) as { header: { alg?: unknown } }).header.alg;
+    } catch {
+      throw new AuthError('malformed_token');
+    }
+    const verify = typeof alg === 'string' ? byAlgorithm.get(alg) : undefined;
+    if (!verify) throw new AuthError('unsupported_algorithm');
+
+    let payload: Record<string, unknown>;
+    try {
+      payload = await verify(token);
+    } catch (error) {
+      throw new AuthError(failureOf(error));
+    }
+    // fast-jwt's requiredClaims checks presence only: "", null and 123 would pass it.
+    const { sub, email } = payload;
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) throw new AuthError('missing_subject');
+    return { subject: subjectFromVerifiedToken(sub), email: typeof email === 'string' ? email : undefined };
+  };
+}
+
+function failureOf(error: unknown): AuthFailure {
+  if (!(error instanceof TokenError)) return 'bad_signature';
+  switch (error.code) {
+    case TokenError.codes.expired:
+      return 'expired';
+    case TokenError.codes.inactive:
+      return 'not_yet_valid';
+    case TokenError.codes.malformed:
+    case TokenError.codes.invalidPayload:
+    case TokenError.codes.invalidType:
+    case TokenError.codes.missingSignature:
+      return 'malformed_token';
+    case TokenError.codes.invalidAlgorithm:
+      return 'unsupported_algorithm';
+    case TokenError.codes.missingRequiredClaim:
+    case TokenError.codes.invalidClaimType:
+    case TokenError.codes.invalidClaimValue:
+    case TokenError.codes.invalidCritHeader:
+      return 'invalid_claims';
+    default:
+      return 'bad_signature';
+  }
+}

@@ -1,0 +1,27 @@
+// Table types, following Kysely's advice: Generated<> for database defaults, T | null for nullable columns.
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  email: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface TasksTable {
+  id: Generated<string>;
+  user_id: string;
+  title: string;
+  description: string | null;
+  completed: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface Database {
+  users: UsersTable;
+  tasks: TasksTable;
+}
+
+export type TaskRow = Selectable<TasksTable>;
+export type NewTaskRow = Insertable<TasksTable>;
+export type TaskRowUpdate = Updateable<TasksTable>;

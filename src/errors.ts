@@ -1,0 +1,41 @@
+// The one error shape (components.schemas.Error in openapi.yaml) and the errors handlers throw.
+import { STATUS_CODES } from 'node:http';
+import type { components } from '../generated/openapi.js';
+
+export type ErrorBody = components['schemas']['Error'];
+export type ErrorCode = ErrorBody['error'];
+export type FieldError = components['schemas']['FieldError'];
+
+/** Seconds a client should wait after a 503 before retrying. */
+export const RETRY_AFTER_SECONDS = 2;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+  }
+}
+
+export function errorBody(status: number, code: ErrorCode, detail: string, requestId: string, errors?: FieldError[]): ErrorBody {
+  return {
+    error: code,
+    detail,
+    status,
+    title: STATUS_CODES[status] ?? 'Error',
+    request_id: requestId,
+    ...(errors ? { errors } : {}),
+  };
+}
+
+export const taskNotFound = () => new ApiError(404, 'not_found', 'Task not found.');
+
+export const serviceUnavailable = () =>
+  new ApiError(503, 'service_unavailable', 'The database is unavailable; try again shortly.', {
+    'retry-after': String(RETRY_AFTER_SECONDS),
+  });

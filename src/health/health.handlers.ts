@@ -1,0 +1,17 @@
+import { sql } from 'kysely';
+import type { Handler } from '../contract/handler-types.js';
+import { serviceUnavailable } from '../errors.js';
+
+/** Liveness: the process answers HTTP. Never touches the database. */
+export const getHealth: Handler<'getHealth'> = async (_request, reply) => reply.code(200).send({ status: 'healthy' });
+
+/** Readiness: the database answers a query. */
+export const getReady: Handler<'getReady'> = async (request, reply) => {
+  try {
+    await sql`select 1`.execute(request.server.db);
+  } catch (error) {
+    request.log.warn({ err: error }, 'readiness check failed: the database did not answer');
+    throw serviceUnavailable();
+  }
+  return reply.code(200).send({ status: 'ready' });
+};

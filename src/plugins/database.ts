@@ -1,0 +1,34 @@
+// Opens the database for the app (app.db), applies pending migrations when asked, closes it on close.
+import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
+import { connect, describeTarget, type DatabaseTarget } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import type { Database } from '../db/schema.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>;
+  }
+}
+
+export interface DatabaseOptions {
+  target: DatabaseTarget;
+  migrate: boolean;
+}
+
+export default fp<DatabaseOptions>(
+  async (app, { target, migrate }) => {
+    const { db } = connect(target, {
+      onIdleError: (error) => app.log.warn({ err: error }, 'an idle database connection failed; the pool will reconnect'),
+    });
+    app.decorate('db', db);
+    app.addHook('onClose', async () => {
+      await db.destroy();
+    });
+    app.log.info(`database: ${describeTarget(target)}`);
+    if (migrate) {
+      for (const result of await migrateToLatest(db)) app.log.info(`migration ${result.migrationName}: ${result.status}`);
+    }
+  },
+  { name: 'database' },
+);

@@ -1,0 +1,51 @@
+// The process: reads configuration, builds the app, listens, and shuts down gracefully on signals.
+import { existsSync } from 'node:fs';
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadOrCreateDevSecret, mintToken } from './auth/dev-token.js';
+
+const DEMO_USER = { sub: 'demo-user', email: 'demo@example.com' };
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`todo-api: ${error.message}\n`);
+  process.exit(1);
+}
+
+// Development without a configured secret: generate one once and keep it in the data folder.
+let devSecretNote: string | undefined;
+if (!config.auth.secret) {
+  const dev = loadOrCreateDevSecret(config.dataDir);
+  config = { ...config, auth: { ...config.auth, secret: dev.secret } };
+  devSecretNote = `no BETTER_AUTH_SECRET set: using the development secret ${dev.created ? 'just generated in' : 'kept in'} ${dev.file} (never do this in production)`;
+}
+
+const app = await buildApp(config);
+
+closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an error');
+  else app.log.info(`${signal}: shutting down`);
+  await app.close();
+});
+
+await app.listen({ host: config.host, port: config.port });
+
+if (devSecretNote) {
+  app.log.warn(devSecretNote);
+  const token = mintToken(config.auth.secret!, DEMO_USER);
+  const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.port}`;
+  // Printed, not logged: logs never hold tokens.
+  process.stdout.write(
+    `\nDemo bearer token for user "${DEMO_USER.sub}" (valid 24 h):\n\n` +
+      `  export TOKEN=${token}\n` +
+      `  curl -s -H "Authorization: Bearer $TOKEN" ${address}/api/tasks\n` +
+      `  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"title":"Try the API"}' ${address}/api/tasks\n\n` +
+      `Docs: ${address}/docs   Contract: ${address}/openapi.yaml\n\n`,
+  );
+}
