@@ -16,6 +16,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppOverrides {
   logger?: FastifyServerOptions['logger'];
+  /** Tests use their own database (a fresh PostgreSQL database, or PGlite in memory). */
+  database?: DatabaseTarget;
 }
 
 export function databaseTarget(config: Config): DatabaseTarget {
@@ -51,7 +53,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(errors);
-  await app.register(database, { target: databaseTarget(config), migrate: config.migrateOnStart });
+  await app.register(database, { target: overrides.database ?? databaseTarget(config), migrate: config.migrateOnStart });
   await app.register(auth, { verifier });
   await app.register(docs);
   await app.register(contract, { handlers });

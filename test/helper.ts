@@ -1,0 +1,132 @@
+// Test helpers: build the app on a real database, mint tokens, and send requests whose every
+// response is checked against openapi.yaml (status declared, body matching the schema).
+//
+// Database: PGlite in memory by default; when TEST_DATABASE_URL is set, a fresh PostgreSQL
+// database per app, dropped at the end.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { OpenAPIBackend, type Document } from 'openapi-backend';
+import addFormats from 'ajv-formats';
+import type { Test } from 'tap';
+import { buildApp } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import type { DatabaseTarget } from '../src/db/connect.js';
+import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
+import { openapiDocument } from '../generated/document.js';
+
+export const SECRET = 'test-secret-that-is-long-enough-0123456789';
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
+export const DATABASE_KIND = POSTGRES_URL ? 'postgres' : 'pglite';
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', BETTER_AUTH_SECRET: SECRET, LOG_LEVEL: 'silent', ...env });
+}
+
+/** A fresh, empty database for one test: a new PostgreSQL database, or PGlite in memory. */
+export async function freshDatabase(t: Test): Promise<DatabaseTarget> {
+  if (!POSTGRES_URL) return { kind: 'pglite', dataDir: undefined };
+  const name = `todo_test_${randomBytes(6).toString('hex')}`;
+  await admin(async (client) => client.query(`CREATE DATABASE ${name}`));
+  t.teardown(() => admin(async (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return { kind: 'postgres', url: url.toString(), poolMax: 10 };
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface BuildOptions {
+  env?: Record<string, string>;
+  database?: DatabaseTarget;
+}
+
+/** Builds the app on a fresh database (or the given one) and closes it when the test ends. */
+export async function build(t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const database = options.database ?? (await freshDatabase(t));
+  const app = await buildApp(testConfig(options.env), { database, logger: false });
+  t.teardown(() => app.close());
+  await app.ready();
+  return app;
+}
+
+export function tokenFor(sub: string, claims: Partial<TokenClaims> = {}, expiresInSeconds = 3600): string {
+  return mintToken(SECRET, { sub, ...claims }, expiresInSeconds);
+}
+
+// The contract, loaded by openapi-backend to check responses.
+const contract = new OpenAPIBackend({
+  definition: structuredClone(openapiDocument) as Document,
+  quick: true,
+  customizeAjv: (ajv) => {
+    addFormats.default(ajv);
+    return ajv;
+  },
+});
+const contractReady = contract.init();
+
+export interface CallOptions {
+  method: InjectOptions['method'];
+  url: string;
+  /** A user id (a token is minted for it) or a raw Authorization header value. */
+  as?: string;
+  authorization?: string;
+  body?: unknown;
+  payload?: string;
+  headers?: Record<string, string>;
+}
+
+/** Sends a request and fails unless the response is one openapi.yaml declares for the operation. */
+export async function call(app: FastifyInstance, options: CallOptions): Promise<LightMyRequestResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.as !== undefined) headers.authorization = `Bearer ${tokenFor(options.as)}`;
+  if (options.authorization !== undefined) headers.authorization = options.authorization;
+  let payload: string | undefined = options.payload;
+  if (options.body !== undefined) {
+    payload = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await app.inject({ method: options.method, url: options.url, headers, ...(payload !== undefined ? { payload } : {}) });
+  await assertMatchesContract(options.method ?? 'GET', options.url, response);
+  return response;
+}
+
+export async function assertMatchesContract(method: string, url: string, response: LightMyRequestResponse): Promise<void> {
+  await contractReady;
+  const [path = '', query = ''] = url.split('?');
+  const operation = contract.matchOperation({ method, path, headers: {}, query });
+  const status = response.statusCode;
+  const where = `${method} ${url} → ${status}`;
+  if (!operation) {
+    // Not an operation of the contract: the answer must be the Error shape all the same.
+    if (status >= 400) checkBody(contract.validateResponse(response.json(), 'getTask', 404), where, 'Error shape');
+    return;
+  }
+  const declared = (operation.responses ?? {})[String(status)] as { content?: object } | undefined;
+  if (!declared) throw new Error(`${where}: status ${status} is not declared for ${operation.operationId}`);
+  if (!declared.content) {
+    if (response.body !== '') throw new Error(`${where}: expected no body, got ${response.body.slice(0, 200)}`);
+    return;
+  }
+  if (!String(response.headers['content-type']).startsWith('application/json')) {
+    throw new Error(`${where}: content-type ${String(response.headers['content-type'])} is not application/json`);
+  }
+  checkBody(contract.validateResponse(response.json(), operation, status), where, operation.operationId ?? '');
+  if (status === 401 && !String(response.headers['www-authenticate'] ?? '').startsWith('Bearer')) {
+    throw new Error(`${where}: a 401 must carry WWW-Authenticate: Bearer`);
+  }
+  if (status === 503 && !response.headers['retry-after']) throw new Error(`${where}: a 503 must carry Retry-After`);
+  if (status === 201 && !response.headers.location) throw new Error(`${where}: a 201 must carry Location`);
+}
+
+function checkBody(result: { valid: boolean; errors?: unknown }, where: string, what: string): void {
+  if (!result.valid) throw new Error(`${where}: body does not match ${what}: ${JSON.stringify(result.errors)}`);
+}
