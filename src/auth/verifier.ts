@@ -43,7 +43,8 @@ const MAX_SUBJECT_LENGTH = 255;
 
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const common = {
-    requiredClaims: ['exp', 'sub'],
+    // fast-jwt checks iss/aud only when present: a configured one must also be required.
+    requiredClaims: ['exp', 'sub', ...(options.issuer ? ['iss'] : []), ...(options.audience ? ['aud'] : [])],
     clockTolerance: options.clockToleranceSeconds * 1000,
     ...(options.issuer ? { allowedIss: options.issuer } : {}),
     ...(options.audience ? { allowedAud: options.audience } : {}),
