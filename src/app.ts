@@ -1,7 +1,7 @@
 // Builds the application: a Fastify instance with every plugin registered. The process concerns
 // (environment, listening, signals) are in server.ts; tests build the app and inject requests.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { DatabaseTarget } from './db/connect.js';
 import { createTokenVerifier } from './auth/verifier.js';
@@ -15,7 +15,8 @@ import contract from './plugins/contract.js';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppOverrides {
-  logger?: FastifyServerOptions['logger'];
+  /** `false` silences logging (tests); a stream receives the JSON log lines (tests that read logs). */
+  logger?: false | { write(line: string): void };
   /** Tests use their own database (a fresh PostgreSQL database, or PGlite in memory). */
   database?: DatabaseTarget;
 }
@@ -28,10 +29,14 @@ export function databaseTarget(config: Config): DatabaseTarget {
 
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: overrides.logger ?? {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
-    },
+    logger:
+      overrides.logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+            ...(overrides.logger ? { stream: overrides.logger } : {}),
+          },
     bodyLimit: config.bodyLimit,
     // A well-formed client x-request-id is kept (to trace a call across services), else one is made.
     requestIdHeader: false,

@@ -17,6 +17,7 @@ const DRIVER_MESSAGES = [
   'Query read timeout', // pg query_timeout
   'Client has encountered a connection error',
   'PGlite is closed',
+  'driver has already been destroyed', // Kysely after db.destroy(): shutting down
 ];
 
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -36,7 +36,7 @@ t.test('start-up fails loudly when a handler is missing or unknown', async (t) =
     return app;
   };
   const { getTask: _omitted, ...withoutOne } = handlers;
-  await t.rejects(appWith(withoutOne).ready(), /missing \[getTask\]/);
-  await t.rejects(appWith({ ...handlers, archiveTask: async () => {} }).ready(), /unknown \[archiveTask\]/);
-  await t.resolves(appWith(handlers).ready());
+  await t.rejects(async () => appWith(withoutOne).ready(), /missing \[getTask\]/);
+  await t.rejects(async () => appWith({ ...handlers, archiveTask: async () => {} }).ready(), /unknown \[archiveTask\]/);
+  await t.resolves(async () => appWith(handlers).ready());
 });
