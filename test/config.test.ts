@@ -1,0 +1,43 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+t.test('defaults', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.nodeEnv, 'development');
+  t.equal(config.port, 8000);
+  t.equal(config.host, '127.0.0.1');
+  t.equal(config.dataDir, '.data');
+  t.equal(config.databaseUrl, undefined, 'no DATABASE_URL: the embedded database');
+  t.equal(config.migrateOnStart, true);
+  t.same(config.corsOrigins, []);
+  t.equal(config.auth.secret, undefined);
+});
+
+t.test('values are parsed and validated', async (t) => {
+  const config = loadConfig({
+    PORT: '9000',
+    DATABASE_URL: 'postgresql://u:p@ep-x.neon.tech/db?sslmode=require&channel_binding=require',
+    CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
+    MIGRATE_ON_START: 'false',
+    BETTER_AUTH_SECRET: 's3cret',
+    DATA_DIR: '',
+  });
+  t.equal(config.port, 9000);
+  t.equal(config.databaseUrl, 'postgresql://u:p@ep-x.neon.tech/db?sslmode=require&channel_binding=require');
+  t.same(config.corsOrigins, ['https://app.example.com', 'http://localhost:3000']);
+  t.equal(config.migrateOnStart, false);
+  t.equal(config.dataDir, '.data', 'an empty value means unset');
+});
+
+t.test('bad values are refused with a one-line reason', async (t) => {
+  for (const env of [{ PORT: 'eighty' }, { PORT: '70000' }, { DATABASE_URL: 'mysql://x' }, { LOG_LEVEL: 'loud' }, { NODE_ENV: 'staging' }]) {
+    t.throws(() => loadConfig(env), ConfigError, JSON.stringify(env));
+  }
+  const error = t.throws(() => loadConfig({ PORT: 'eighty' })) as Error;
+  t.notMatch(error.message, /\n/, 'one line');
+});
+
+t.test('production refuses to start without a secret', async (t) => {
+  t.throws(() => loadConfig({ NODE_ENV: 'production' }), { name: 'ConfigError', message: /BETTER_AUTH_SECRET/ });
+  t.equal(loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: 'x'.repeat(32) }).nodeEnv, 'production');
+});

@@ -1,0 +1,62 @@
+// The process as a newcomer runs it: `npm start` semantics without the build step (tsx).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = `${root}node_modules/.bin/tsx`;
+
+function start(env: Record<string, string>, cwd: string) {
+  const child = spawn(tsx, [`${root}src/server.ts`], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const waitFor = async (pattern: RegExp, ms = 30_000) => {
+    const until = Date.now() + ms;
+    while (!pattern.test(output)) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`did not see ${pattern} in:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return output;
+  };
+  return { child, exited, waitFor, output: () => output };
+}
+
+t.test('production without a secret refuses to start with a one-line reason', async (t) => {
+  const dir = t.testdir();
+  const server = start({ NODE_ENV: 'production', DATA_DIR: dir }, dir);
+  const code = await server.exited;
+  t.equal(code, 1);
+  t.match(server.output(), /^todo-api: refusing to start in production without BETTER_AUTH_SECRET[^\n]*\n$/m);
+});
+
+t.test('development without a secret generates one, keeps it, and prints a working demo token', async (t) => {
+  const dir = t.testdir();
+  const server = start({ NODE_ENV: 'development', DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'warn' }, dir);
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const output = await server.waitFor(/export TOKEN=(\S+)[\s\S]*curl -s -H "Authorization: Bearer \$TOKEN" (http:\/\/\S+)\/api\/tasks/);
+  const [, token, base] = /export TOKEN=(\S+)[\s\S]*?(http:\/\/[^/\s]+)\/api\/tasks/.exec(output)!;
+  t.match(output, /development secret just generated/);
+  const created = await fetch(`${base}/api/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'From the README' }),
+  });
+  t.equal(created.status, 201);
+  t.equal(((await created.json()) as { user_id: string }).user_id, 'demo-user');
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0, 'SIGTERM shuts down cleanly');
+
+  // A second start reuses the kept secret, so old tokens stay valid.
+  const again = start({ NODE_ENV: 'development', DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'warn' }, dir);
+  t.teardown(() => void again.child.kill('SIGKILL'));
+  const output2 = await again.waitFor(/(http:\/\/[^/\s]+)\/api\/tasks/);
+  t.match(output2, /development secret kept in/);
+  const [, base2] = /(http:\/\/[^/\s]+)\/api\/tasks/.exec(output2)!;
+  const list = await fetch(`${base2}/api/tasks`, { headers: { authorization: `Bearer ${token}` } });
+  t.equal(list.status, 200, 'the first token still works');
+  t.equal(((await list.json()) as unknown[]).length, 1, 'and the task persisted in DATA_DIR');
+  again.child.kill('SIGTERM');
+  t.equal(await again.exited, 0);
+});
