@@ -3,9 +3,10 @@ import t from 'tap';
 import { sql, type Kysely } from 'kysely';
 import { connect } from '../../src/db/connect.js';
 import { migrateToLatest, migrator, ensureSucceeded } from '../../src/db/migrate.js';
+import type { Database } from '../../src/db/schema.js';
 import { freshDatabase } from '../helper.js';
 
-async function catalog(db: Kysely<any>): Promise<unknown> {
+async function catalog(db: Kysely<Database>): Promise<unknown> {
   const columns = await sql`
     select table_name, column_name, data_type, is_nullable, column_default, character_maximum_length
     from information_schema.columns where table_schema = 'public' and table_name not like 'kysely_%'
