@@ -9,6 +9,7 @@ import { handlers } from './handlers.js';
 import errors from './plugins/errors.js';
 import database from './plugins/database.js';
 import auth from './plugins/auth.js';
+import cors from './plugins/cors.js';
 import docs from './plugins/docs.js';
 import contract from './plugins/contract.js';
 
@@ -58,6 +59,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   await app.register(errors);
+  await app.register(cors, { origins: config.corsOrigins });
   await app.register(database, { target: overrides.database ?? databaseTarget(config), migrate: config.migrateOnStart });
   await app.register(auth, { verifier });
   await app.register(docs);
