@@ -41,3 +41,15 @@ t.test('production refuses to start without a secret', async (t) => {
   t.throws(() => loadConfig({ NODE_ENV: 'production' }), { name: 'ConfigError', message: /BETTER_AUTH_SECRET/ });
   t.equal(loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: 'x'.repeat(32) }).nodeEnv, 'production');
 });
+
+t.test('.env.example documents every variable and loads as it is', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { parseEnv } = await import('node:util');
+  const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  const env = parseEnv(text) as Record<string, string>;
+  const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+  const schemaKeys = [...source.matchAll(/^\s{4}([A-Z_]+): \{ type:/gm)].map((m) => m[1]);
+  t.ok(schemaKeys.length >= 10, 'found the schema keys');
+  t.same(Object.keys(env).sort(), [...schemaKeys].sort(), 'the same variables in .env.example and src/config.ts');
+  t.doesNotThrow(() => loadConfig(env));
+});
