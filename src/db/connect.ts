@@ -25,7 +25,7 @@ export interface ConnectOptions {
 export function connect(target: DatabaseTarget, options: ConnectOptions = {}): DatabaseHandle {
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({
-      connectionString: target.url,
+      ...connectionOptions(target.url),
       max: target.poolMax,
       // Fail fast when the server does not answer, so clients get a 503 instead of a hang.
       connectionTimeoutMillis: 2_000,
@@ -45,6 +45,22 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     pglite = new PGlite(dir);
   }
   return { db: new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), target };
+}
+
+/**
+ * pg options for a PostgreSQL URL, Neon's form included: `channel_binding=require` turns on
+ * SCRAM-SHA-256-PLUS (pg does not read it from the URL), and `sslmode=require` is spelled as
+ * `verify-full`, which is what pg 8 does with it anyway (certificate and host checked), minus
+ * the deprecation warning pg prints for every connection string that says `require`.
+ */
+export function connectionOptions(url: string): { connectionString: string; enableChannelBinding: boolean } {
+  const parsed = new URL(url);
+  const channelBinding = parsed.searchParams.get('channel_binding');
+  parsed.searchParams.delete('channel_binding');
+  if (parsed.searchParams.get('sslmode') === 'require' && !parsed.searchParams.has('uselibpqcompat')) {
+    parsed.searchParams.set('sslmode', 'verify-full');
+  }
+  return { connectionString: parsed.toString(), enableChannelBinding: channelBinding === 'require' };
 }
 
 /** Where the database lives, for logs: never the password. */
