@@ -20,7 +20,15 @@ export interface Config {
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
     readonly clockToleranceSeconds: number;
+    /** Better Auth's JWKS (asymmetric tokens); undefined when neither JWKS_URL nor BETTER_AUTH_URL is set. */
+    readonly jwksUrl: string | undefined;
+    /** Asymmetric algorithms accepted from the JWKS. */
+    readonly jwksAlgorithms: readonly string[];
+    /** An unknown `kid` refetches the JWKS at most once per this many seconds. */
+    readonly jwksCooldownSeconds: number;
   };
+  /** Repeated authentication failures from one client address get 429 (null: off). */
+  readonly authRateLimit: { readonly max: number; readonly windowSeconds: number } | null;
 }
 
 /** A configuration problem, reported as one line before the process exits. */
@@ -46,6 +54,11 @@ const schema = {
     JWT_ISSUER: { type: 'string', minLength: 1 },
     JWT_AUDIENCE: { type: 'string', minLength: 1 },
     JWT_CLOCK_TOLERANCE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 5 },
+    JWKS_URL: { type: 'string', pattern: '^https?://' },
+    JWT_ALGORITHMS: { type: 'string', default: 'EdDSA,ES256,ES512,PS256,RS256' },
+    JWKS_COOLDOWN_SECONDS: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },
+    AUTH_RATE_LIMIT_MAX: { type: 'integer', minimum: 0, maximum: 1000000, default: 20 },
+    AUTH_RATE_LIMIT_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
   },
 } as const;
 
@@ -65,7 +78,14 @@ interface Env {
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   JWT_CLOCK_TOLERANCE_SECONDS: number;
+  JWKS_URL?: string;
+  JWT_ALGORITHMS: string;
+  JWKS_COOLDOWN_SECONDS: number;
+  AUTH_RATE_LIMIT_MAX: number;
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
 }
+
+const ASYMMETRIC_ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
 
 /** Validates the environment into a Config; throws ConfigError with a one-line reason. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -78,8 +98,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }
 
-  if (raw.NODE_ENV === 'production' && !raw.BETTER_AUTH_SECRET) {
-    throw new ConfigError('refusing to start in production without BETTER_AUTH_SECRET (the HS256 key that verifies bearer tokens)');
+  const jwksUrl = raw.JWKS_URL ?? (raw.BETTER_AUTH_URL ? `${raw.BETTER_AUTH_URL.replace(/\/+$/, '')}/api/auth/jwks` : undefined);
+  const jwksAlgorithms = raw.JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
+  const unknown = jwksAlgorithms.filter((a) => !ASYMMETRIC_ALGORITHMS.includes(a));
+  if (unknown.length > 0 || jwksAlgorithms.length === 0) {
+    throw new ConfigError(`JWT_ALGORITHMS must list asymmetric algorithms among ${ASYMMETRIC_ALGORITHMS.join(', ')}; got "${raw.JWT_ALGORITHMS}"`);
+  }
+  if (raw.NODE_ENV === 'production') {
+    if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
+      throw new ConfigError('refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)');
+    }
+    if (raw.BETTER_AUTH_SECRET && Buffer.byteLength(raw.BETTER_AUTH_SECRET) < 32) {
+      throw new ConfigError('refusing to start in production with a BETTER_AUTH_SECRET shorter than 32 bytes');
+    }
   }
 
   return {
@@ -99,6 +130,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       issuer: raw.JWT_ISSUER,
       audience: raw.JWT_AUDIENCE,
       clockToleranceSeconds: raw.JWT_CLOCK_TOLERANCE_SECONDS,
+      jwksUrl,
+      jwksAlgorithms,
+      jwksCooldownSeconds: raw.JWKS_COOLDOWN_SECONDS,
     },
+    authRateLimit: raw.AUTH_RATE_LIMIT_MAX > 0 ? { max: raw.AUTH_RATE_LIMIT_MAX, windowSeconds: raw.AUTH_RATE_LIMIT_WINDOW_SECONDS } : null,
   };
 }
