@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { DatabaseTarget } from './db/connect.js';
-import { createTokenVerifier } from './auth/verifier.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
+import { jwksKeyLookup } from './auth/jwks.js';
 import { handlers } from './handlers.js';
 import errors from './plugins/errors.js';
 import database from './plugins/database.js';
@@ -26,6 +27,27 @@ export function databaseTarget(config: Config): DatabaseTarget {
   return config.databaseUrl
     ? { kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax }
     : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+/** HS256 when a secret is set, JWKS when a URL is; both may be on, each with its own algorithms. */
+function tokenVerifier(config: Config, onJwksError: (error: unknown) => void): TokenVerifier {
+  const { auth } = config;
+  if (!auth.secret && !auth.jwksUrl) throw new Error('no BETTER_AUTH_SECRET and no JWKS: nothing can verify tokens');
+  return createTokenVerifier({
+    clockToleranceSeconds: auth.clockToleranceSeconds,
+    ...(auth.secret ? { hs256: { secret: auth.secret, issuer: auth.issuer, audience: auth.audience } } : {}),
+    ...(auth.jwksUrl
+      ? {
+          jwks: {
+            keys: jwksKeyLookup({ url: auth.jwksUrl, cooldownMs: auth.jwksCooldownSeconds * 1000, onError: onJwksError }),
+            algorithms: auth.jwksAlgorithms,
+            // Better Auth sets iss and aud to its base URL.
+            issuer: auth.issuer ?? auth.betterAuthUrl,
+            audience: auth.audience ?? auth.betterAuthUrl,
+          },
+        }
+      : {}),
+  });
 }
 
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
@@ -50,13 +72,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     reply.header('x-request-id', request.id);
   });
 
-  if (!config.auth.secret) throw new Error('no BETTER_AUTH_SECRET: the server fills in a development secret before building the app');
-  const verifier = createTokenVerifier({
-    hs256: { secret: config.auth.secret },
-    issuer: config.auth.issuer,
-    audience: config.auth.audience,
-    clockToleranceSeconds: config.auth.clockToleranceSeconds,
-  });
+  const verifier = tokenVerifier(config, (error) => app.log.warn({ err: error }, 'could not refresh the JWKS; known keys stay in use'));
 
   await app.register(errors);
   await app.register(cors, { origins: config.corsOrigins });

@@ -3,6 +3,7 @@
 // algorithm allow-list, so `alg: none` or a token of another kind never reaches a key.
 import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
 import { subjectFromVerifiedToken, type Subject } from './subject.js';
+import type { KeyLookup } from './jwks.js';
 
 export type AuthFailure =
   | 'missing_token'
@@ -13,7 +14,8 @@ export type AuthFailure =
   | 'expired'
   | 'not_yet_valid'
   | 'invalid_claims'
-  | 'missing_subject';
+  | 'missing_subject'
+  | 'unknown_key';
 
 export class AuthError extends Error {
   constructor(readonly reason: AuthFailure) {
@@ -29,11 +31,16 @@ export interface VerifiedToken {
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
 
-export interface VerifierOptions {
-  /** HS256 with a shared secret (the BETTER_AUTH_SECRET convention). */
-  readonly hs256?: { readonly secret: string };
+interface Claims {
   readonly issuer?: string | undefined;
   readonly audience?: string | undefined;
+}
+
+export interface VerifierOptions {
+  /** HS256 with a shared secret (the BETTER_AUTH_SECRET convention). */
+  readonly hs256?: { readonly secret: string } & Claims;
+  /** Asymmetric tokens (Better Auth's jwt plugin), keys from a JWKS by kid. */
+  readonly jwks?: { readonly keys: KeyLookup; readonly algorithms: readonly string[] } & Claims;
   readonly clockToleranceSeconds: number;
 }
 
@@ -41,21 +48,39 @@ type PayloadVerifier = (token: string) => Promise<Record<string, unknown>>;
 
 const MAX_SUBJECT_LENGTH = 255;
 
+/** Thrown by the JWKS key function; fast-jwt wraps it, so it is recognised by this marker. */
+const UNKNOWN_KEY = 'unknown signing key';
+
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  const common = {
+  const common = (claims: Claims) => ({
     // fast-jwt checks iss/aud only when present: a configured one must also be required.
-    requiredClaims: ['exp', 'sub', ...(options.issuer ? ['iss'] : []), ...(options.audience ? ['aud'] : [])],
+    requiredClaims: ['exp', 'sub', ...(claims.issuer ? ['iss'] : []), ...(claims.audience ? ['aud'] : [])],
     clockTolerance: options.clockToleranceSeconds * 1000,
-    ...(options.issuer ? { allowedIss: options.issuer } : {}),
-    ...(options.audience ? { allowedAud: options.audience } : {}),
+    ...(claims.issuer ? { allowedIss: claims.issuer } : {}),
+    ...(claims.audience ? { allowedAud: claims.audience } : {}),
     // Verified tokens are cached (bounded, and never past their `exp`): a repeat request skips the crypto.
     cache: 10_000,
-  };
+  });
   const byAlgorithm = new Map<string, PayloadVerifier>();
   if (options.hs256) {
     if (options.hs256.secret.length === 0) throw new Error('the HS256 secret must not be empty');
-    const verify = createVerifier({ ...common, key: options.hs256.secret, algorithms: ['HS256'] });
+    const verify = createVerifier({ ...common(options.hs256), key: options.hs256.secret, algorithms: ['HS256'] });
     byAlgorithm.set('HS256', async (token) => verify(token) as Record<string, unknown>);
+  }
+  if (options.jwks) {
+    const { keys, algorithms } = options.jwks;
+    if (algorithms.some((a) => a.startsWith('HS') || a === 'none')) throw new Error('JWKS algorithms must be asymmetric');
+    const verify = createVerifier({
+      ...common(options.jwks),
+      algorithms: [...algorithms] as never,
+      // A key function must throw, never return an empty key.
+      key: async ({ header }: { header: { kid?: unknown } }) => {
+        const pem = typeof header.kid === 'string' && header.kid.length <= 256 ? await keys(header.kid) : undefined;
+        if (!pem) throw new Error(UNKNOWN_KEY);
+        return pem;
+      },
+    });
+    for (const alg of algorithms) byAlgorithm.set(alg, async (token) => (await verify(token)) as Record<string, unknown>);
   }
   if (byAlgorithm.size === 0) throw new Error('no token verifier is configured');
 
@@ -87,6 +112,8 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
 function failureOf(error: unknown): AuthFailure {
   if (!(error instanceof TokenError)) return 'bad_signature';
   switch (error.code) {
+    case TokenError.codes.keyFetchingError:
+      return 'unknown_key';
     case TokenError.codes.expired:
       return 'expired';
     case TokenError.codes.inactive:

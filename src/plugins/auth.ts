@@ -33,6 +33,7 @@ const DETAILS: Record<AuthFailure, string> = {
   not_yet_valid: 'The bearer token is not valid yet.',
   invalid_claims: 'The bearer token claims are not acceptable.',
   missing_subject: 'The bearer token has no subject (sub).',
+  unknown_key: 'The bearer token is signed with a key this API does not know.',
 };
 
 function unauthorized(request: FastifyRequest, reason: AuthFailure): ApiError {
