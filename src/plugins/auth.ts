@@ -1,5 +1,6 @@
 // Authentication for secured routes: verifies the bearer token, checks a path user_id against
-// its subject (403), records the user on first sight, and sets request.subject.
+// its subject (403), records the user on first sight, and sets request.subject. With `rateLimit`,
+// an address over its limit of failed authentications gets 429 instead of 401 (auth-rate-limit.ts).
 import fp from 'fastify-plugin';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { readBearerToken } from '../auth/bearer.js';
@@ -7,6 +8,7 @@ import { AuthError, type AuthFailure, type TokenVerifier } from '../auth/verifie
 import type { Subject } from '../auth/subject.js';
 import { createUserRecorder } from '../users/user-recorder.js';
 import { ApiError } from '../errors.js';
+import { authFailureCounter, type AuthRateLimit } from './auth-rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,6 +21,8 @@ declare module 'fastify' {
 
 export interface AuthOptions {
   verifier: TokenVerifier;
+  /** Limit on failed authentications per client address (config.authRateLimit); null or absent: none. */
+  rateLimit?: AuthRateLimit | null;
 }
 
 const REALM = 'Bearer realm="todo-api"';
@@ -43,18 +47,37 @@ function unauthorized(request: FastifyRequest, reason: AuthFailure): ApiError {
   return new ApiError(401, 'unauthorized', DETAILS[reason], { 'www-authenticate': challenge });
 }
 
+function rateLimited(request: FastifyRequest, reason: AuthFailure, retryAfterSeconds: number): ApiError {
+  request.log.warn({ event: 'rate_limited', reason, method: request.method, route: request.routeOptions.url, ip: request.ip }, 'too many failed authentications');
+  return new ApiError(429, 'rate_limited', `Too many failed authentication attempts from this address; retry after ${retryAfterSeconds} seconds.`, {
+    'retry-after': String(retryAfterSeconds),
+  });
+}
+
+function authorizationHeaderCount(rawHeaders: string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'authorization') count++;
+  return count;
+}
+
 export default fp<AuthOptions>(
-  async (app, { verifier }) => {
+  async (app, { verifier, rateLimit }) => {
     const recordUser = createUserRecorder(app.db);
+    const countFailure = rateLimit ? await authFailureCounter(app, rateLimit) : undefined;
+    const failed = async (request: FastifyRequest, reason: AuthFailure): Promise<ApiError> => {
+      const retryAfter = await countFailure?.(request);
+      return retryAfter === undefined ? unauthorized(request, reason) : rateLimited(request, reason, retryAfter);
+    };
     app.decorateRequest('subject', undefined);
     app.decorate('authenticate', async (request: FastifyRequest) => {
-      const bearer = readBearerToken(request.headers.authorization);
-      if ('failure' in bearer) throw unauthorized(request, bearer.failure);
+      // Node keeps only the first of repeated Authorization headers; a request that sends two is refused.
+      const bearer = authorizationHeaderCount(request.raw.rawHeaders) > 1 ? ({ failure: 'invalid_scheme' } as const) : readBearerToken(request.headers.authorization);
+      if ('failure' in bearer) throw await failed(request, bearer.failure);
       let verified;
       try {
         verified = await verifier(bearer.token);
       } catch (error) {
-        if (error instanceof AuthError) throw unauthorized(request, error.reason);
+        if (error instanceof AuthError) throw await failed(request, error.reason);
         throw error;
       }
       const pathUser = (request.params as { user_id?: unknown }).user_id;
