@@ -33,7 +33,8 @@ export async function render(): Promise<Map<string, string>> {
   const document = parse(yamlText) as Schema;
   const files = new Map<string, string>();
 
-  const ast = await openapiTS(new URL(`file://${specPath}`), { exportType: false });
+  // defaultNonNullable off: a field with a default is optional in a request (TaskCreate.completed).
+  const ast = await openapiTS(new URL(`file://${specPath}`), { exportType: false, defaultNonNullable: false });
   files.set('openapi.ts', HEADER + astToString(ast));
   files.set(
     'document.ts',

@@ -1,4 +1,4 @@
-// npm run migrate -- [status|up|down|latest]   (default: status)
+// npm run migrate -- [status|up|down|latest|to <name>]   (default: status)
 // Uses the same configuration as the server (DATABASE_URL, else the embedded database under DATA_DIR).
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
@@ -6,25 +6,27 @@ import { databaseTarget } from '../src/app.js';
 import { connect, describeTarget } from '../src/db/connect.js';
 import { ensureSucceeded, migrator } from '../src/db/migrate.js';
 
-const USAGE = 'usage: npm run migrate -- [status|up|down|latest]';
+const USAGE = 'usage: npm run migrate -- [status|up|down|latest|to <name>]';
 const command = process.argv[2] ?? 'status';
-if (!['status', 'up', 'down', 'latest'].includes(command)) {
+const target = process.argv[3];
+if (!['status', 'up', 'down', 'latest', 'to'].includes(command) || (command === 'to' && !target)) {
   console.error(USAGE);
   process.exit(2);
 }
 
 if (existsSync('.env')) process.loadEnvFile('.env');
-const target = databaseTarget(loadConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV === 'production' ? 'production' : 'development', BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET || 'unused-by-migrations' }));
-const { db } = connect(target);
+const database = databaseTarget(loadConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV === 'production' ? 'production' : 'development', BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET || 'unused-by-migrations' }));
+const { db } = connect(database);
 try {
-  console.log(`database: ${describeTarget(target)}`);
+  console.log(`database: ${describeTarget(database)}`);
   const m = migrator(db);
   if (command === 'status') {
     for (const info of await m.getMigrations()) {
       console.log(`${info.executedAt ? `applied ${info.executedAt.toISOString()}` : 'pending                          '}  ${info.name}`);
     }
   } else {
-    const run = command === 'up' ? m.migrateUp() : command === 'down' ? m.migrateDown() : m.migrateToLatest();
+    const run =
+      command === 'up' ? m.migrateUp() : command === 'down' ? m.migrateDown() : command === 'to' ? m.migrateTo(target!) : m.migrateToLatest();
     const results = ensureSucceeded(await run);
     if (results.length === 0) console.log('nothing to do');
     for (const r of results) console.log(`${r.direction === 'Down' ? 'reverted' : 'applied'} ${r.migrationName}`);

@@ -46,7 +46,7 @@ const schema = {
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
     DB_POOL_MAX: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
-    MIGRATE_ON_START: { type: 'boolean', default: true },
+    MIGRATE_ON_START: { type: 'boolean' },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 10485760, default: 16384 },
     CORS_ORIGINS: { type: 'string', default: '' },
     BETTER_AUTH_SECRET: { type: 'string' },
@@ -70,7 +70,7 @@ interface Env {
   DATABASE_URL?: string;
   DATA_DIR: string;
   DB_POOL_MAX: number;
-  MIGRATE_ON_START: boolean;
+  MIGRATE_ON_START?: boolean;
   BODY_LIMIT: number;
   CORS_ORIGINS: string;
   BETTER_AUTH_SECRET?: string;
@@ -121,7 +121,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: raw.DATABASE_URL,
     dataDir: raw.DATA_DIR,
     dbPoolMax: raw.DB_POOL_MAX,
-    migrateOnStart: raw.MIGRATE_ON_START,
+    // On by default except in production, where migrations are a deliberate step.
+    migrateOnStart: raw.MIGRATE_ON_START ?? raw.NODE_ENV !== 'production',
     bodyLimit: raw.BODY_LIMIT,
     corsOrigins: raw.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     auth: {

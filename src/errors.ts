@@ -33,6 +33,11 @@ export function errorBody(status: number, code: ErrorCode, detail: string, reque
   };
 }
 
+/** A reason not to start, reported as one line before the process exits. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
 export const taskNotFound = () => new ApiError(404, 'not_found', 'Task not found.');
 
 export const serviceUnavailable = () =>

@@ -4,6 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { loadOrCreateDevSecret, mintToken } from './auth/dev-token.js';
+import { StartupError } from './errors.js';
 
 const DEMO_USER = { sub: 'demo-user', email: 'demo@example.com' };
 
@@ -26,7 +27,15 @@ if (!config.auth.secret) {
   devSecretNote = `no BETTER_AUTH_SECRET set: using the development secret ${dev.created ? 'just generated in' : 'kept in'} ${dev.file} (never do this in production)`;
 }
 
-const app = await buildApp(config);
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp(config);
+  await app.ready();
+} catch (error) {
+  if (!(error instanceof StartupError)) throw error;
+  process.stderr.write(`todo-api: ${error.message}\n`);
+  process.exit(1);
+}
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');

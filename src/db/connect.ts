@@ -18,7 +18,7 @@ export interface DatabaseHandle {
 }
 
 export interface ConnectOptions {
-  /** Called with errors of idle pooled connections (e.g. the server went away); they must never crash the process. */
+  /** Called with errors of pooled connections (e.g. the server went away); they must never crash the process. */
   onIdleError?: (error: Error) => void;
 }
 
@@ -34,6 +34,9 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
       query_timeout: 15_000,
     });
     pool.on('error', (error) => options.onIdleError?.(error));
+    // A connection that dies while checked out errors its query (503) and also emits 'error' on the
+    // client, which nobody else listens to: without this listener that would crash the process.
+    pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), target };
   }
   let pglite: PGlite;

@@ -19,3 +19,19 @@ export function ensureSucceeded(result: { error?: unknown; results?: MigrationRe
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[]> {
   return ensureSucceeded(await migrator(db).migrateToLatest());
 }
+
+/** Migrates to exactly the named migration (up or down). */
+export async function migrateTo(db: Kysely<any>, name: string): Promise<MigrationResult[]> {
+  return ensureSucceeded(await migrator(db).migrateTo(name));
+}
+
+/** What the database has applied compared with what this code knows. */
+export async function schemaStatus(db: Kysely<any>): Promise<{ pending: string[]; unknown: string[] }> {
+  const known = await migrator(db).getMigrations();
+  const pending = known.filter((m) => !m.executedAt).map((m) => m.name);
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration')) return { pending, unknown: [] };
+  const applied = await db.selectFrom('kysely_migration').select('name').execute();
+  const knownNames = new Set(known.map((m) => m.name));
+  return { pending, unknown: applied.map((r: { name: string }) => r.name).filter((n) => !knownNames.has(n)) };
+}

@@ -16,6 +16,7 @@ const DRIVER_MESSAGES = [
   'Connection terminated', // pg: server closed the socket
   'Query read timeout', // pg query_timeout
   'Client has encountered a connection error',
+  'Client was closed and is not queryable',
   'PGlite is closed',
   'driver has already been destroyed', // Kysely after db.destroy(): shutting down
 ];

@@ -2,7 +2,8 @@
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import { connect, describeTarget, type DatabaseTarget } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { migrateToLatest, schemaStatus } from '../db/migrate.js';
+import { StartupError } from '../errors.js';
 import type { Database } from '../db/schema.js';
 
 declare module 'fastify' {
@@ -26,7 +27,15 @@ export default fp<DatabaseOptions>(
       await db.destroy();
     });
     app.log.info(`database: ${describeTarget(target)}`);
-    if (migrate) {
+    // Schema version consistency: never serve a schema this code does not know.
+    const { pending, unknown } = await schemaStatus(db);
+    if (unknown.length > 0) {
+      throw new StartupError(`the database has migrations this version does not know (${unknown.join(', ')}); refusing to serve: deploy the version that has them`);
+    }
+    if (pending.length > 0 && !migrate) {
+      throw new StartupError(`the database schema is behind (pending: ${pending.join(', ')}) and MIGRATE_ON_START is off; run: npm run migrate -- up`);
+    }
+    if (pending.length > 0) {
       for (const result of await migrateToLatest(db)) app.log.info(`migration ${result.migrationName}: ${result.status}`);
     }
   },
