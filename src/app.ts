@@ -61,6 +61,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
             ...(overrides.logger ? { stream: overrides.logger } : {}),
           },
     bodyLimit: config.bodyLimit,
+    // User ids may be 255 characters (the contract's limit, checked with 422); the router's default
+    // of 100 would answer longer ones with its own 414 before validation.
+    routerOptions: { maxParamLength: 1024 },
     // A well-formed client x-request-id is kept (to trace a call across services), else one is made.
     requestIdHeader: false,
     genReqId: (req) => {

@@ -6,6 +6,12 @@ import { ApiError, errorBody, serviceUnavailable, type ErrorCode, type FieldErro
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { fieldErrors } from '../contract/field-errors.js';
 
+const NULL_BODY = Object.assign(new Error('the body is null'), {
+  statusCode: 422,
+  validationContext: 'body',
+  validation: [{ instancePath: '', schemaPath: '#/type', keyword: 'type', params: { type: 'object' }, message: 'must be object' }],
+});
+
 export default fp(
   async (app) => {
     // Only application/json bodies are accepted; any other media type is a 415.
@@ -14,7 +20,11 @@ export default fp(
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       if (body === '') return done(null, undefined);
-      parseJson(request, body as string, done);
+      parseJson(request, body as string, (error, value) => {
+        // Fastify hands validators `null` for "no body", so a JSON null must be refused here.
+        if (!error && value === null) return done(NULL_BODY, undefined);
+        done(error, value);
+      });
     });
 
     app.setNotFoundHandler((request, reply) =>

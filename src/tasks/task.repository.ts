@@ -5,6 +5,9 @@ import type { components, operations } from '../../generated/openapi.js';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
 import { ownedTasks } from './owned-tasks.js';
+import { upsertUser } from '../users/user.repository.js';
+
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export type Task = components['schemas']['Task'];
 export type TaskChanges = components['schemas']['TaskPatch'];
@@ -39,11 +42,19 @@ export async function findTask(db: Kysely<Database>, owner: Subject, id: string)
 }
 
 export async function createTask(db: Kysely<Database>, owner: Subject, input: NewTask): Promise<Task> {
-  const row = await ownedTasks(db, owner)
-    .insert({ title: input.title, description: input.description ?? null, completed: input.completed ?? false })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return toTask(row);
+  const insert = () =>
+    ownedTasks(db, owner)
+      .insert({ title: input.title, description: input.description ?? null, completed: input.completed ?? false })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  try {
+    return toTask(await insert());
+  } catch (error) {
+    // The user row was deleted after this process first recorded the user: record it again.
+    if ((error as { code?: unknown }).code !== FOREIGN_KEY_VIOLATION) throw error;
+    await upsertUser(db, owner, undefined);
+    return toTask(await insert());
+  }
 }
 
 /** Sets the fields `changes` names (others keep their value); no fields means no write. */

@@ -188,16 +188,12 @@ t.test('deleting a user row deletes their tasks (cascade), and only theirs', asy
   t.same(await tasksOf(gone), [], 'their list is empty');
 });
 
-// Known bug (src/users/user-recorder.ts): the recorder caches "seen" users for the life of the
-// process, so after the user row is deleted, the same user's next create is not re-recorded
-// and the insert breaks the tasks → users foreign key: a 500 instead of a 201.
-const RECORDER_BUG = 'BUG src/users/user-recorder.ts: the seen-cache outlives the users row → FK violation → 500';
 t.test('a user whose row was deleted can create tasks again (the row is recorded anew)', async (t) => {
   const user = 'users-comeback';
   await create(t, user, { title: 'before' });
   await app.db.deleteFrom('users').where('id', '=', user).execute();
   const res = await call(app, { method: 'POST', url: '/api/tasks', as: user, body: { title: 'after' } });
-  t.equal(res.statusCode, 201, `create after the user row was deleted (got ${res.statusCode} ${res.json<ErrorBody>().error})`, { todo: RECORDER_BUG });
+  t.equal(res.statusCode, 201, `create after the user row was deleted (got ${res.statusCode} ${res.json<ErrorBody>().error})`);
   const row = await app.db.selectFrom('users').select('id').where('id', '=', user).executeTakeFirst();
-  t.ok(row, 'the user is recorded again', { todo: RECORDER_BUG });
+  t.ok(row, 'the user is recorded again');
 });
