@@ -269,9 +269,9 @@ export interface components {
              */
             updated_at: string;
         };
-        /** @description 1–100 characters, not only white space. */
+        /** @description 1–100 characters, not only white space, no NUL (U+0000) character. */
         TaskTitle: string;
-        /** @description At most 1000 characters; `null` for none. */
+        /** @description At most 1000 characters, no NUL (U+0000) character; `null` for none. */
         TaskDescription: string | null;
         /** @description A new task. Only these fields are accepted. */
         TaskCreate: {

@@ -42,6 +42,9 @@ function messageOf(e: ErrorObject): string {
       return `must be at most ${String(params.limit)} characters`;
     case 'pattern':
       return params.pattern === '\\S' ? 'must not be blank' : `must match ${String(params.pattern)}`;
+    case 'not':
+      // The contract uses `not` only to keep U+0000 out of text (PostgreSQL cannot store it).
+      return 'must not contain the NUL character (U+0000)';
     case 'format':
       return params.format === 'uuid' ? 'must be a UUID' : `must be a valid ${String(params.format)}`;
     case 'enum':

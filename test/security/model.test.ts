@@ -6,9 +6,6 @@
 //
 // MODEL_RUNS (default 1000) sequences, each: up to one first task per user, then
 // 1..MODEL_MAX_COMMANDS (default 10) commands of any kind. MODEL_SEED replays a run. Long runs: npm run test:model -- --runs 12000
-//
-// Not generated unless MODEL_NUL=1: U+0000 in titles and descriptions. PostgreSQL text cannot
-// store it, and the API answers such a write 500 instead of 422 (a bug, reported separately).
 import t from 'tap';
 import fc from 'fast-check';
 import { build, DATABASE_KIND } from '../helper.js';

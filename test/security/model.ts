@@ -64,15 +64,14 @@ export interface Command {
   op: Op;
 }
 
-// Text without U+0000 unless MODEL_NUL=1: PostgreSQL text cannot hold it and the API answers 500
-// (see the note in model.test.ts); MODEL_NUL=1 puts it back, to check a fix.
-const keepNul = process.env.MODEL_NUL === '1';
+// Text without U+0000: the contract refuses it (422, PostgreSQL text cannot hold it; see
+// test/tasks/operations.test.ts), and the model generates valid writes only.
 const text = (maxLength: number) =>
   fc.oneof(
     { arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: maxLength * 2 }), weight: 2 },
     { arbitrary: fc.string({ unit: 'grapheme', maxLength }), weight: 2 },
     { arbitrary: fc.string({ unit: 'binary', maxLength }), weight: 1 },
-  ).map((s) => (keepNul ? s : s.replaceAll('\u0000', '')));
+  ).map((s) => s.replaceAll('\u0000', ''));
 // Markers are 19 code points; a 'grapheme' can be several code points, so keep these short.
 const titleText = text(8);
 const description = fc.oneof(text(40), fc.constant(null));

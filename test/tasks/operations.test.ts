@@ -620,3 +620,17 @@ t.test('a JSON null body is a 422, never taken for "no body" (the toggle)', asyn
     t.equal((await fetchTask(user, family, task.id)).json<Task>().completed, false, 'the task was not toggled');
   }
 });
+
+t.test('U+0000 in a title or description is a 422 (PostgreSQL text cannot hold it), never a 500', async (t) => {
+  const user = 'nul-user';
+  const task = await create(t, families[0]!, user);
+  const item = `/api/tasks/${task.id}`;
+  for (const [method, url, body, field] of [
+    ['POST', '/api/tasks', { title: 'a\u0000b' }, 'title'],
+    ['POST', '/api/tasks', { title: 'ok', description: '\u0000' }, 'description'],
+    ['PUT', item, { title: '\u0000x' }, 'title'],
+    ['PATCH', item, { description: 'x\u0000' }, 'description'],
+  ] as const) {
+    assertInvalid(t, await call(app, { method, url, as: user, body }), 'body', field, `${method} ${field} with U+0000`);
+  }
+});
