@@ -1,0 +1,56 @@
+// Security headers on every response (@fastify/helmet), set in onRequest so errors (401, 404, 429…)
+// carry them too. The API answers JSON only, so its CSP allows nothing at all; the Swagger UI
+// under `docsPrefix` gets a CSP of its own that allows its same-origin scripts, styles and fetches.
+// Register before the docs plugin: its routes get their CSP as they are declared (onRoute).
+import fp from 'fastify-plugin';
+import helmet from '@fastify/helmet';
+
+export interface SecurityHeadersOptions {
+  /** Where @fastify/swagger-ui is mounted (src/plugins/docs.ts). */
+  docsPrefix?: string;
+}
+
+/** JSON responses: nothing may load, nothing may frame them. */
+export const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
+
+/**
+ * Swagger UI: its page loads only same-origin files (no inline script; @fastify/swagger-ui's
+ * static/csp.json lists no hashes), fetches the contract from /docs/json, and uses data: images
+ * and fonts. Like @fastify/swagger-ui's own `staticCSP`, without `https:` styles, without
+ * `upgrade-insecure-requests` (it breaks docs served over plain HTTP in development), and framing denied.
+ */
+export const DOCS_CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'", 'data:'],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  imgSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+};
+
+export default fp<SecurityHeadersOptions>(
+  async (app, { docsPrefix = '/docs' }) => {
+    // Added before helmet's own onRoute hook, which turns the `helmet` route option into route config.
+    app.addHook('onRoute', (route) => {
+      if (route.helmet === undefined && (route.url === docsPrefix || route.url.startsWith(`${docsPrefix}/`))) {
+        route.helmet = { contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } };
+      }
+    });
+    await app.register(helmet, {
+      contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+      // CORP is enforced on no-cors loads (<script>, <img>…) only, never on CORS fetches, so the
+      // frontend origins in CORS_ORIGINS still read responses; other sites cannot embed them.
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+      crossOriginOpenerPolicy: { policy: 'same-origin' },
+    });
+  },
+  { name: 'security-headers' },
+);
