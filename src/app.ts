@@ -11,6 +11,7 @@ import errors from './plugins/errors.js';
 import database from './plugins/database.js';
 import auth from './plugins/auth.js';
 import cors from './plugins/cors.js';
+import securityHeaders from './plugins/security-headers.js';
 import docs from './plugins/docs.js';
 import contract from './plugins/contract.js';
 
@@ -79,8 +80,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(errors);
   await app.register(cors, { origins: config.corsOrigins });
+  await app.register(securityHeaders, { docsPrefix: '/docs' });
   await app.register(database, { target: overrides.database ?? databaseTarget(config), migrate: config.migrateOnStart });
-  await app.register(auth, { verifier });
+  await app.register(auth, { verifier, rateLimit: config.authRateLimit });
   await app.register(docs);
   await app.register(contract, { handlers });
   return app;

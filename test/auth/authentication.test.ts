@@ -9,7 +9,7 @@ const hs = (payload: Record<string, unknown>, options: Record<string, unknown> =
   createSigner({ key, algorithm: 'HS256', ...options })(payload);
 
 t.test('bad credentials are 401 with WWW-Authenticate: Bearer', async (t) => {
-  const app = await build(t);
+  const app = await build(t, { env: { AUTH_RATE_LIMIT_MAX: '0' } });
   const valid = tokenFor('alice');
   const [header, payload] = valid.split('.');
   const cases: Record<string, string | undefined> = {
