@@ -53,3 +53,16 @@ t.test('.env.example documents every variable and loads as it is', async (t) => 
   t.same(Object.keys(env).sort(), [...schemaKeys].sort(), 'the same variables in .env.example and src/config.ts');
   t.doesNotThrow(() => loadConfig(env));
 });
+
+t.test('production: a short secret refuses; a JWKS alone is enough; algorithms are an asymmetric allow-list', async (t) => {
+  t.throws(() => loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: 'x'.repeat(31) }), { name: 'ConfigError', message: /shorter than 32 bytes/ });
+  const jwksOnly = loadConfig({ NODE_ENV: 'production', BETTER_AUTH_URL: 'https://auth.example.com/' });
+  t.equal(jwksOnly.auth.jwksUrl, 'https://auth.example.com/api/auth/jwks');
+  t.same(jwksOnly.auth.jwksAlgorithms, ['EdDSA', 'ES256', 'ES512', 'PS256', 'RS256']);
+  t.equal(jwksOnly.migrateOnStart, false, 'migrations are a deliberate step in production');
+  t.equal(loadConfig({ JWKS_URL: 'http://127.0.0.1:3000/keys' }).auth.jwksUrl, 'http://127.0.0.1:3000/keys');
+  for (const algorithms of ['HS256', 'EdDSA,none']) {
+    t.throws(() => loadConfig({ JWT_ALGORITHMS: algorithms }), { name: 'ConfigError' }, algorithms);
+  }
+  t.equal(loadConfig({ AUTH_RATE_LIMIT_MAX: '0' }).authRateLimit, null, '0 turns the auth-failure limit off');
+});
