@@ -7,19 +7,11 @@ import type { Test } from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import type { components } from '../../generated/openapi.js';
 import { build, call, tokenFor, type CallOptions } from '../helper.js';
+import { families, type Family } from '../support/families.js';
 
 type Task = components['schemas']['Task'];
 type ErrorBody = components['schemas']['Error'];
 
-interface Family {
-  name: string;
-  collection(user: string): string;
-}
-
-const families: Family[] = [
-  { name: 'caller-implied', collection: () => '/api/tasks' },
-  { name: 'per-user', collection: (user) => `/api/${encodeURIComponent(user)}/tasks` },
-];
 
 const app = await build(t);
 

@@ -7,21 +7,12 @@ import type { Test } from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import type { components } from '../../generated/openapi.js';
 import { build, call, type CallOptions } from '../helper.js';
+import { families, type Family } from '../support/families.js';
 
 type Task = components['schemas']['Task'];
 type ErrorBody = components['schemas']['Error'];
 type Method = CallOptions['method'];
 
-interface Family {
-  name: string;
-  /** The collection URL for this user in this family. */
-  collection(user: string): string;
-}
-
-const families: Family[] = [
-  { name: 'caller-implied', collection: () => '/api/tasks' },
-  { name: 'per-user', collection: (user) => `/api/${encodeURIComponent(user)}/tasks` },
-];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
