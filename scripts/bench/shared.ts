@@ -1,0 +1,148 @@
+// Shared by the bench orchestrator (scripts/bench.ts) and the load generator process
+// (scripts/bench/load-worker.ts): scenarios, the request plans they send, and the IPC messages.
+
+export const SCENARIOS = ['list', 'get', 'create', 'mixed'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const VARIANTS = ['ours', 'ceiling', 'oab'] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** A seeded reader: owns `taskIds` (a fixed number of tasks, never added to by the load). */
+export interface BenchUser {
+  readonly id: string;
+  readonly token: string;
+  readonly taskIds: readonly string[];
+}
+
+/** A writer: `create` requests go to writers, so the readers' lists keep their size all along. */
+export interface BenchWriter {
+  readonly id: string;
+  readonly token: string;
+}
+
+export interface BenchData {
+  readonly users: readonly BenchUser[];
+  readonly writers: readonly BenchWriter[];
+}
+
+export interface PlannedRequest {
+  readonly op: 'list' | 'get' | 'create' | 'update' | 'toggle';
+  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+/** Every request carries both the bearer token (ours, oab) and `x-user` (the ceiling): same bytes for every variant. */
+function headersFor(user: { id: string; token: string }, json: boolean): Record<string, string> {
+  return {
+    authorization: `Bearer ${user.token}`,
+    'x-user': user.id,
+    ...(json ? { 'content-type': 'application/json' } : {}),
+  };
+}
+
+/** A small deterministic PRNG (mulberry32), so every variant gets the same request sequence. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PLAN_LENGTH = 20_000;
+
+/**
+ * The requests of a scenario, in the order the load generator hands them out (a global cursor
+ * shared by all connections, so concurrent requests are spread across users).
+ * mixed: 35% get, 35% list, 10% create, 10% update (PATCH title), 10% toggle (PATCH …/complete, no body).
+ */
+export function planFor(scenario: Scenario, data: BenchData): PlannedRequest[] {
+  const random = prng(SCENARIOS.indexOf(scenario) + 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const plan: PlannedRequest[] = [];
+  for (let i = 0; i < PLAN_LENGTH; i++) {
+    let op: PlannedRequest['op'];
+    if (scenario === 'mixed') {
+      const r = random();
+      op = r < 0.35 ? 'get' : r < 0.7 ? 'list' : r < 0.8 ? 'create' : r < 0.9 ? 'update' : 'toggle';
+    } else {
+      op = scenario;
+    }
+    if (op === 'create') {
+      const writer = pick(data.writers);
+      const body = JSON.stringify({ title: `Bench task ${i}`, description: 'Created by the benchmark.' });
+      plan.push({ op, method: 'POST', path: '/api/tasks', headers: headersFor(writer, true), body });
+      continue;
+    }
+    const user = pick(data.users);
+    if (op === 'list') {
+      plan.push({ op, method: 'GET', path: '/api/tasks', headers: headersFor(user, false) });
+      continue;
+    }
+    const taskId = pick(user.taskIds);
+    if (op === 'get') plan.push({ op, method: 'GET', path: `/api/tasks/${taskId}`, headers: headersFor(user, false) });
+    else if (op === 'update') {
+      const body = JSON.stringify({ title: `Renamed ${i}` });
+      plan.push({ op, method: 'PATCH', path: `/api/tasks/${taskId}`, headers: headersFor(user, true), body });
+    } else plan.push({ op, method: 'PATCH', path: `/api/tasks/${taskId}/complete`, headers: headersFor(user, false) });
+  }
+  return plan;
+}
+
+// ---- IPC between the orchestrator and the load generator process ----
+
+export interface LoadRequest {
+  readonly type: 'load';
+  readonly port: number;
+  readonly scenario: Scenario;
+  readonly connections: number;
+  readonly durationSeconds: number;
+}
+
+export type ToWorker = { readonly type: 'init'; readonly data: BenchData } | LoadRequest | { readonly type: 'exit' };
+
+export interface LoadResult {
+  readonly scenario: Scenario;
+  /** Wall-clock seconds the load ran. */
+  readonly seconds: number;
+  readonly responses: number;
+  /** Responses per second over the run (all statuses). */
+  readonly rps: number;
+  /** Latency percentiles in ms, computed from every response time of the run. */
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+  /** Socket errors and timeouts (no response at all). */
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly statusCodes: Record<string, number>;
+  /** CPU time the load generator used, as a share of one core. */
+  readonly loadGeneratorCpu: number;
+}
+
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'result'; readonly result: LoadResult }
+  | { readonly type: 'failed'; readonly message: string };
+
+/** The p-th percentile (0–100) of ascending-sorted values, nearest-rank. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
