@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './schema.js';
+import { typeParsers } from './timestamps.js';
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolMax: number }
@@ -27,6 +28,7 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     const pool = new pg.Pool({
       ...connectionOptions(target.url),
       max: target.poolMax,
+      types: typeParsers,
       // Fail fast when the server does not answer, so clients get a 503 instead of a hang.
       connectionTimeoutMillis: 2_000,
       idleTimeoutMillis: 30_000,
