@@ -1,6 +1,6 @@
 // npm run bench -- [--runs N] [--duration S] [--connections C] [--scenarios list,get,create,mixed]
 //                  [--variants ours,ceiling,oab] [--oab-scenarios list,get] [--warmup S]
-//                  [--users N] [--tasks-per-user N] [--settle S] [--skip-build]
+//                  [--users N] [--tasks-per-user N] [--pool N] [--settle S] [--skip-build]
 //
 // Builds the app, starts it (node dist/src/server.js) on a fresh PostgreSQL database (todo_bench on
 // 127.0.0.1:5432), seeds users' tasks through the API, starts the ceiling (bare Fastify + pg) and the
@@ -37,7 +37,6 @@ const PG_HOST = '127.0.0.1';
 const PG_ADMIN_URL = `postgres://postgres@${PG_HOST}:5432/postgres`;
 const DB_NAME = 'todo_bench';
 const DB_URL = `postgres://postgres@${PG_HOST}:5432/${DB_NAME}`;
-const POOL_MAX = 10;
 const TARGET_RATIO = 0.6;
 const TARGET_P99_MS = 50;
 
@@ -53,6 +52,8 @@ interface Options {
   oabScenarios: Scenario[];
   users: number;
   tasksPerUser: number;
+  /** DB_POOL_MAX of every server (ours, the ceiling, openapi-backend). */
+  pool: number;
   /** Before each measured run, wait up to this many seconds for the machine to be quiet (0: never wait). */
   settle: number;
   build: boolean;
@@ -69,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     oabScenarios: ['list', 'get'],
     users: 300,
     tasksPerUser: 20,
+    pool: 10,
     settle: 0,
     build: true,
   };
@@ -97,6 +99,7 @@ function parseArgs(argv: string[]): Options {
       case '--oab-scenarios': o.oabScenarios = list(flag, value(), SCENARIOS); break;
       case '--users': o.users = int(flag, value(), 1, 100_000); break;
       case '--tasks-per-user': o.tasksPerUser = int(flag, value(), 1, 100); break;
+      case '--pool': o.pool = int(flag, value(), 1, 200); break;
       case '--settle': o.settle = int(flag, value(), 0, 600); break;
       case '--skip-build': o.build = false; break;
       case '--help':
@@ -638,7 +641,7 @@ async function main(): Promise<void> {
   await freshDatabase();
 
   const secret = randomBytes(32).toString('base64url');
-  const env = { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: DB_URL, BETTER_AUTH_SECRET: secret, DB_POOL_MAX: String(POOL_MAX) };
+  const env = { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: DB_URL, BETTER_AUTH_SECRET: secret, DB_POOL_MAX: String(options.pool) };
   const servers = new Map<Variant, Server>();
   let worker: Worker | undefined;
   let background: number | undefined;
@@ -695,7 +698,7 @@ async function main(): Promise<void> {
       variantsFor(scenario).map((variant) => summarize(scenario, variant, measured.filter((m) => m.scenario === scenario && m.variant === variant))),
     );
     const { text, ratios, targets } = report(summaries, measured, options);
-    const header = `Commit ${code.commit}${code.uncommitted.length ? ` (+${code.uncommitted.length} uncommitted app files)` : ''}. Medians of ${options.runs} run(s) × ${options.duration} s, ${options.connections} connections, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, PostgreSQL pool ${POOL_MAX} per server; background CPU before the load ${pct(background)} of the machine`;
+    const header = `Commit ${code.commit}${code.uncommitted.length ? ` (+${code.uncommitted.length} uncommitted app files)` : ''}. Medians of ${options.runs} run(s) × ${options.duration} s, ${options.connections} connections, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, PostgreSQL pool ${options.pool} per server; background CPU before the load ${pct(background)} of the machine`;
     process.stdout.write(`\n${header}\n\n${text}\n`);
 
     const file = path.join(outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -708,7 +711,7 @@ async function main(): Promise<void> {
           options,
           code,
           machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.type()} ${os.release()}` },
-          poolMax: POOL_MAX,
+          poolMax: options.pool,
           backgroundMachineBusyBeforeLoad: background,
           summaries,
           ratios,
