@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Liveness probe
-         * @description Answers as long as the process serves HTTP. Never touches the database.
+         * @description Answers as long as the process serves HTTP. Never touches the database and is never shed under load.
          */
         get: operations["getHealth"];
         put?: never;
@@ -29,7 +29,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description `200` when the database answers a query, `503` when it does not.
+         * @description `200` when the database answers a query; `503` when it does not (`service_unavailable`) or when the server is overloaded (`overloaded`).
          */
         get: operations["getReady"];
         put?: never;
@@ -317,7 +317,7 @@ export interface components {
              * @description Stable machine-readable code.
              * @enum {string}
              */
-            error: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "internal_error" | "service_unavailable";
+            error: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "internal_error" | "service_unavailable" | "overloaded";
             /** @description A human-readable sentence; safe to show to users. */
             detail: string;
             /** @description The HTTP status code (RFC 9457). */
@@ -597,7 +597,13 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The database is unavailable. Try again after `Retry-After` seconds. */
+        /**
+         * @description The service cannot take this request now; try again after
+         *     `Retry-After` seconds. `service_unavailable`: the database does not
+         *     answer, or too many requests are already waiting for a database
+         *     connection. `overloaded`: the server is overloaded (its event loop
+         *     lags) and sheds load rather than answering slowly.
+         */
         ServiceUnavailable: {
             headers: {
                 /**
@@ -608,15 +614,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "error": "service_unavailable",
-                 *       "detail": "The database is unavailable; try again shortly.",
-                 *       "status": 503,
-                 *       "title": "Service Unavailable",
-                 *       "request_id": "req-1"
-                 *     }
-                 */
                 "application/json": components["schemas"]["Error"];
             };
         };

@@ -13,6 +13,9 @@ import auth from './plugins/auth.js';
 import cors from './plugins/cors.js';
 import securityHeaders from './plugins/security-headers.js';
 import docs from './plugins/docs.js';
+import drain from './plugins/drain.js';
+import loadShedding from './plugins/load-shedding.js';
+import { createHttpServer } from './http/draining-server.js';
 import contract from './plugins/contract.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -22,11 +25,13 @@ export interface AppOverrides {
   logger?: false | { write(line: string): void };
   /** Tests use their own database (a fresh PostgreSQL database, or PGlite in memory). */
   database?: DatabaseTarget;
+  /** How often the event-loop delay is sampled for load shedding (default 1 s; tests use a short one). */
+  overloadSampleIntervalMs?: number;
 }
 
 export function databaseTarget(config: Config): DatabaseTarget {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax }
+    ? { kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax, queueMax: config.dbPoolQueueMax }
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 
@@ -62,6 +67,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
             ...(overrides.logger ? { stream: overrides.logger } : {}),
           },
     bodyLimit: config.bodyLimit,
+    // Timeouts and the header size limit are set on our own server (src/http/draining-server.ts),
+    // whose close() leaves idle keep-alive connections to the drain plugin instead of cutting them.
+    serverFactory: (handler) => createHttpServer(config.http, handler),
+    forceCloseConnections: false,
+    // Fastify's own 503 while closing is not the contract's Error shape: requests that still arrive
+    // on open connections during the drain are served, with Connection: close (src/plugins/drain.ts).
+    return503OnClosing: false,
     // User ids may be 255 characters (the contract's limit, checked with 422); the router's default
     // of 100 would answer longer ones with its own 414 before validation.
     routerOptions: { maxParamLength: 1024 },
@@ -79,9 +91,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const verifier = tokenVerifier(config, (error) => app.log.warn({ err: error }, 'could not refresh the JWKS; known keys stay in use'));
 
   await app.register(errors);
+  await app.register(drain, { idleGraceMs: Math.min(1_000, config.shutdownTimeoutMs / 4) });
   await app.register(cors, { origins: config.corsOrigins });
   await app.register(securityHeaders, { docsPrefix: '/docs' });
   await app.register(database, { target: overrides.database ?? databaseTarget(config), migrate: config.migrateOnStart });
+  // After the database: opening it (PGlite compiles WebAssembly, migrations run) blocks the event
+  // loop, and that start-up work must not count as overload in the first sample.
+  if (config.overloadMaxEventLoopDelayMs !== null) {
+    await app.register(loadShedding, {
+      maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs,
+      ...(overrides.overloadSampleIntervalMs ? { sampleIntervalMs: overrides.overloadSampleIntervalMs } : {}),
+    });
+  }
   await app.register(auth, { verifier, rateLimit: config.authRateLimit });
   await app.register(docs);
   await app.register(contract, { handlers });

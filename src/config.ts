@@ -12,6 +12,18 @@ export interface Config {
   readonly dbPoolMax: number;
   readonly migrateOnStart: boolean;
   readonly bodyLimit: number;
+  /** Requests waiting for a pooled PostgreSQL connection beyond this many fail at once with 503 (null: unbounded). */
+  readonly dbPoolQueueMax: number | null;
+  /** HTTP server timeouts, in milliseconds (src/http/server.ts). */
+  readonly http: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+  };
+  /** SIGTERM/SIGINT: in-flight requests get this long to finish before the process exits anyway (exit 1). */
+  readonly shutdownTimeoutMs: number;
+  /** Mean event-loop delay above which requests are shed with 503 `overloaded` (null: off). */
+  readonly overloadMaxEventLoopDelayMs: number | null;
   readonly corsOrigins: readonly string[];
   readonly auth: {
     /** HS256 secret; in development a generated one is filled in by the server when absent. */
@@ -48,6 +60,12 @@ const schema = {
     DB_POOL_MAX: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     MIGRATE_ON_START: { type: 'boolean' },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 10485760, default: 16384 },
+    DB_POOL_QUEUE_MAX: { type: 'integer', minimum: 0, maximum: 100000, default: 100 },
+    REQUEST_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },
+    HEADERS_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 10 },
+    KEEP_ALIVE_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 72 },
+    SHUTDOWN_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 10 },
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 200 },
     CORS_ORIGINS: { type: 'string', default: '' },
     BETTER_AUTH_SECRET: { type: 'string' },
     BETTER_AUTH_URL: { type: 'string', pattern: '^https?://' },
@@ -72,6 +90,12 @@ interface Env {
   DB_POOL_MAX: number;
   MIGRATE_ON_START?: boolean;
   BODY_LIMIT: number;
+  DB_POOL_QUEUE_MAX: number;
+  REQUEST_TIMEOUT_SECONDS: number;
+  HEADERS_TIMEOUT_SECONDS: number;
+  KEEP_ALIVE_TIMEOUT_SECONDS: number;
+  SHUTDOWN_TIMEOUT_SECONDS: number;
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number;
   CORS_ORIGINS: string;
   BETTER_AUTH_SECRET?: string;
   BETTER_AUTH_URL?: string;
@@ -104,6 +128,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (unknown.length > 0 || jwksAlgorithms.length === 0) {
     throw new ConfigError(`JWT_ALGORITHMS must list asymmetric algorithms among ${ASYMMETRIC_ALGORITHMS.join(', ')}; got "${raw.JWT_ALGORITHMS}"`);
   }
+  // Node refuses a headers timeout longer than the request timeout (the whole request, headers included).
+  if (raw.HEADERS_TIMEOUT_SECONDS > raw.REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(`HEADERS_TIMEOUT_SECONDS (${raw.HEADERS_TIMEOUT_SECONDS}) must not exceed REQUEST_TIMEOUT_SECONDS (${raw.REQUEST_TIMEOUT_SECONDS})`);
+  }
   if (raw.NODE_ENV === 'production') {
     if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
       throw new ConfigError('refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)');
@@ -124,6 +152,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     // On by default except in production, where migrations are a deliberate step.
     migrateOnStart: raw.MIGRATE_ON_START ?? raw.NODE_ENV !== 'production',
     bodyLimit: raw.BODY_LIMIT,
+    dbPoolQueueMax: raw.DB_POOL_QUEUE_MAX > 0 ? raw.DB_POOL_QUEUE_MAX : null,
+    http: {
+      requestTimeoutMs: raw.REQUEST_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: raw.HEADERS_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: raw.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    },
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    overloadMaxEventLoopDelayMs: raw.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS > 0 ? raw.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS : null,
     corsOrigins: raw.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     auth: {
       secret: raw.BETTER_AUTH_SECRET,

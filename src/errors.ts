@@ -44,3 +44,9 @@ export const serviceUnavailable = () =>
   new ApiError(503, 'service_unavailable', 'The database is unavailable; try again shortly.', {
     'retry-after': String(RETRY_AFTER_SECONDS),
   });
+
+/** Load shedding (src/plugins/load-shedding.ts): answered at once, before any work is done. */
+export const overloaded = () =>
+  new ApiError(503, 'overloaded', 'The server is overloaded; try again shortly.', {
+    'retry-after': String(RETRY_AFTER_SECONDS),
+  });

@@ -37,11 +37,23 @@ try {
   process.exit(1);
 }
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'shutting down after an error');
-  else app.log.info(`${signal}: shutting down`);
-  await app.close();
-});
+// SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (each open connection
+// gets `Connection: close`, src/plugins/drain.ts), then close the database pool and exit 0. Whatever
+// is not done within SHUTDOWN_TIMEOUT_SECONDS is cut: exit 1. A second signal exits at once (1).
+closeWithGrace(
+  {
+    delay: config.shutdownTimeoutMs,
+    logger: { error: (message: unknown) => app.log.error(String(message)) },
+    onTimeout: (delay) => app.log.error(`shutdown did not finish within ${delay} ms; exiting with in-flight work cut off`),
+  },
+  async ({ signal, err }) => {
+    const started = Date.now();
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info(`${signal}: shutting down; no new connections, in-flight requests finish`);
+    await app.close();
+    app.log.info(`shut down in ${Date.now() - started} ms`);
+  },
+);
 
 await app.listen({ host: config.host, port: config.port });
 

@@ -3,13 +3,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { BoundedPool } from './bounded-pool.js';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './schema.js';
 import { typeParsers } from './timestamps.js';
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolMax: number }
+  /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */
+  | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null }
   /** `dataDir: undefined` keeps the embedded database in memory (tests). */
   | { kind: 'pglite'; dataDir: string | undefined };
 
@@ -25,7 +27,7 @@ export interface ConnectOptions {
 
 export function connect(target: DatabaseTarget, options: ConnectOptions = {}): DatabaseHandle {
   if (target.kind === 'postgres') {
-    const pool = new pg.Pool({
+    const poolOptions: pg.PoolConfig = {
       ...connectionOptions(target.url),
       max: target.poolMax,
       types: typeParsers,
@@ -34,7 +36,8 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
       idleTimeoutMillis: 30_000,
       statement_timeout: 10_000,
       query_timeout: 15_000,
-    });
+    };
+    const pool = target.queueMax ? new BoundedPool({ ...poolOptions, queueMax: target.queueMax }) : new pg.Pool(poolOptions);
     pool.on('error', (error) => options.onIdleError?.(error));
     // A connection that dies while checked out errors its query (503) and also emits 'error' on the
     // client, which nobody else listens to: without this listener that would crash the process.

@@ -9,7 +9,8 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57014', // query_canceled (statement_timeout)
 ]);
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+// POOL_QUEUE_FULL: too many requests already wait for a pooled connection (src/db/bounded-pool.ts).
+const NETWORK_CODES = new Set(['POOL_QUEUE_FULL', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 const DRIVER_MESSAGES = [
   'timeout exceeded when trying to connect', // pg.Pool connectionTimeoutMillis

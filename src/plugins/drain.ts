@@ -1,0 +1,32 @@
+// Graceful close of the HTTP side. Once app.close() starts (SIGTERM/SIGINT, see server.ts), the
+// listening socket is closed (no new connections) and every response carries `Connection: close`,
+// so each open connection ends after the answer it is getting or the next one it asks for: a
+// request that arrives on an open keep-alive connection during the drain is served, not reset.
+// Connections left idle for `idleGraceMs` are closed then (and again every `idleGraceMs`), and
+// app.close() resolves when the last connection is gone; the database closes after that.
+import fp from 'fastify-plugin';
+
+export interface DrainOptions {
+  idleGraceMs: number;
+}
+
+export default fp<DrainOptions>(
+  async (app, { idleGraceMs }) => {
+    let closing = false;
+    let reaper: NodeJS.Timeout | undefined;
+
+    app.addHook('preClose', async () => {
+      closing = true;
+      reaper = setInterval(() => app.server.closeIdleConnections(), idleGraceMs);
+      reaper.unref();
+    });
+    app.addHook('onClose', async () => {
+      clearInterval(reaper);
+    });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (closing) reply.header('connection', 'close');
+      return payload;
+    });
+  },
+  { name: 'drain' },
+);

@@ -1,0 +1,30 @@
+// Load shedding: when the event loop lags (the mean delay over a sample window is above the
+// threshold), requests are answered at once with 503 `overloaded` + Retry-After instead of joining
+// a queue that only grows. GET /health is liveness and is never shed (an overloaded process is
+// alive; restarting it would not help); GET /ready is shed, so a balancer stops sending traffic.
+import fp from 'fastify-plugin';
+import underPressure from '@fastify/under-pressure';
+import { overloaded } from '../errors.js';
+
+export interface LoadSheddingOptions {
+  maxEventLoopDelayMs: number;
+  /** How often the event-loop delay is sampled (the library's default: 1 s). */
+  sampleIntervalMs?: number;
+}
+
+const NEVER_SHED = new Set(['/health']);
+
+export default fp<LoadSheddingOptions>(
+  async (app, { maxEventLoopDelayMs, sampleIntervalMs = 1_000 }) => {
+    await app.register(underPressure, {
+      maxEventLoopDelay: maxEventLoopDelayMs,
+      sampleInterval: sampleIntervalMs,
+      pressureHandler: async (request, _reply, type, value) => {
+        if (NEVER_SHED.has(request.routeOptions.url ?? '')) return;
+        request.log.warn({ type, value }, 'overloaded: request shed');
+        throw overloaded();
+      },
+    });
+  },
+  { name: 'load-shedding', dependencies: ['errors'] },
+);
