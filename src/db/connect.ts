@@ -5,7 +5,22 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
+import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
+
+// Both dialects use the adapter whose migration lock migrate.ts takes inside the migration
+// transaction (Kysely's own is session-level, unsafe through transaction pooling).
+class PostgresDialectWithMigrationLock extends PostgresDialect {
+  override createAdapter(): TransactionLockedMigrationsAdapter {
+    return new TransactionLockedMigrationsAdapter();
+  }
+}
+
+class PGliteDialectWithMigrationLock extends PGliteDialect {
+  override createAdapter(): TransactionLockedMigrationsAdapter {
+    return new TransactionLockedMigrationsAdapter();
+  }
+}
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolMax: number }
@@ -37,7 +52,7 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     // A connection that dies while checked out errors its query (503) and also emits 'error' on the
     // client, which nobody else listens to: without this listener that would crash the process.
     pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), target };
+    return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
   let pglite: PGlite;
   if (target.dataDir === undefined) {
@@ -47,7 +62,7 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     mkdirSync(dir, { recursive: true });
     pglite = new PGlite(dir);
   }
-  return { db: new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), target };
+  return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(pglite) }), target };
 }
 
 /**
