@@ -15,13 +15,13 @@ function withExtra(extra: Record<string, Migration>): MigrationProvider {
 }
 
 /** The names kysely_migration records (none when the table does not exist). */
-async function applied(db: Kysely<any>): Promise<string[]> {
+async function applied(db: Kysely<Database>): Promise<string[]> {
   const exists = await sql<{ t: string | null }>`select to_regclass('public.kysely_migration')::text as t`.execute(db);
   if (!exists.rows[0]?.t) return [];
-  return (await db.selectFrom('kysely_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);
+  return (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name);
 }
 
-async function advisoryLocksHere(db: Kysely<any>): Promise<number> {
+async function advisoryLocksHere(db: Kysely<Database>): Promise<number> {
   const r = await sql<{ n: number }>`
     select count(*)::int as n from pg_locks
     where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`.execute(db);
