@@ -45,7 +45,11 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
       // Fail fast when the server does not answer, so clients get a 503 instead of a hang.
       connectionTimeoutMillis: 2_000,
       idleTimeoutMillis: 30_000,
-      statement_timeout: 10_000,
+      // No `statement_timeout` here: pg would send it as a startup parameter, which PgBouncer and
+      // Neon's pooler refuse ("unsupported startup parameter", every connection fails) and Neon's
+      // proxy drops even on direct URLs. The bound this process enforces is query_timeout, a
+      // client-side timer that works through any pooler; the server-side bound belongs to the role
+      // (`ALTER ROLE … SET statement_timeout`), which applies to every session, pooled or not.
       query_timeout: 15_000,
     });
     pool.on('error', (error) => options.onIdleError?.(error));
