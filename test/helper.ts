@@ -3,6 +3,12 @@
 //
 // Database: PGlite in memory by default; when TEST_DATABASE_URL is set, a fresh PostgreSQL
 // database per app, dropped at the end.
+//
+// Through a pooler (the PgBouncer pass of .ci/run): TEST_DATABASE_URL is the pooled URL the app
+// uses, TEST_ADMIN_DATABASE_URL the direct one, for CREATE/DROP DATABASE (dropping a database
+// through PgBouncer would race its pooled server connections to it; on Neon too, such admin work
+// goes to the direct URL). TEST_DATABASE_POOLED=transaction says the URL is transaction-pooled,
+// turning on the tests that only mean something there.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -17,6 +23,8 @@ import { openapiDocument } from '../generated/document.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
+export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL || POSTGRES_URL;
+export const POOLED = POSTGRES_URL !== undefined && process.env.TEST_DATABASE_POOLED === 'transaction';
 export const DATABASE_KIND = POSTGRES_URL ? 'postgres' : 'pglite';
 
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -35,8 +43,9 @@ export async function freshDatabase(t: Test): Promise<DatabaseTarget> {
   return { kind: 'postgres', url: url.toString(), poolMax: 10 };
 }
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
+/** Runs `fn` on a direct (never pooled) connection to the server's admin database. */
+export async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {
     return await fn(client);

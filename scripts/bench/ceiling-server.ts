@@ -19,7 +19,6 @@ const pool = new pg.Pool({
   max: Number(process.env.DB_POOL_MAX ?? 10),
   connectionTimeoutMillis: 2_000,
   idleTimeoutMillis: 30_000,
-  statement_timeout: 10_000,
   query_timeout: 15_000,
 });
 pool.on('error', () => {});

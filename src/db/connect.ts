@@ -6,8 +6,23 @@ import pg from 'pg';
 import { BoundedPool } from './bounded-pool.js';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
+import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
 import { typeParsers } from './timestamps.js';
+
+// Both dialects use the adapter whose migration lock migrate.ts takes inside the migration
+// transaction (Kysely's own is session-level, unsafe through transaction pooling).
+class PostgresDialectWithMigrationLock extends PostgresDialect {
+  override createAdapter(): TransactionLockedMigrationsAdapter {
+    return new TransactionLockedMigrationsAdapter();
+  }
+}
+
+class PGliteDialectWithMigrationLock extends PGliteDialect {
+  override createAdapter(): TransactionLockedMigrationsAdapter {
+    return new TransactionLockedMigrationsAdapter();
+  }
+}
 
 export type DatabaseTarget =
   /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */
@@ -34,7 +49,11 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
       // Fail fast when the server does not answer, so clients get a 503 instead of a hang.
       connectionTimeoutMillis: 2_000,
       idleTimeoutMillis: 30_000,
-      statement_timeout: 10_000,
+      // No `statement_timeout` here: pg would send it as a startup parameter, which PgBouncer and
+      // Neon's pooler refuse ("unsupported startup parameter", every connection fails) and Neon's
+      // proxy drops even on direct URLs. The bound this process enforces is query_timeout, a
+      // client-side timer that works through any pooler; the server-side bound belongs to the role
+      // (`ALTER ROLE … SET statement_timeout`), which applies to every session, pooled or not.
       query_timeout: 15_000,
     };
     const pool = target.queueMax ? new BoundedPool({ ...poolOptions, queueMax: target.queueMax }) : new pg.Pool(poolOptions);
@@ -42,7 +61,7 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     // A connection that dies while checked out errors its query (503) and also emits 'error' on the
     // client, which nobody else listens to: without this listener that would crash the process.
     pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), target };
+    return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
   let pglite: PGlite;
   if (target.dataDir === undefined) {
@@ -52,7 +71,7 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     mkdirSync(dir, { recursive: true });
     pglite = new PGlite(dir);
   }
-  return { db: new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), target };
+  return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(pglite) }), target };
 }
 
 /**

@@ -1,5 +1,6 @@
 // Opens the database for the app (app.db), applies pending migrations when asked, closes it on close.
 import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { connect, describeTarget, type DatabaseTarget } from '../db/connect.js';
 import { migrateToLatest, schemaStatus } from '../db/migrate.js';
@@ -27,17 +28,28 @@ export default fp<DatabaseOptions>(
       await db.destroy();
     });
     app.log.info(`database: ${describeTarget(target)}`);
-    // Schema version consistency: never serve a schema this code does not know.
-    const { pending, unknown } = await schemaStatus(db);
-    if (unknown.length > 0) {
-      throw new StartupError(`the database has migrations this version does not know (${unknown.join(', ')}); refusing to serve: deploy the version that has them`);
-    }
-    if (pending.length > 0 && !migrate) {
-      throw new StartupError(`the database schema is behind (pending: ${pending.join(', ')}) and MIGRATE_ON_START is off; run: npm run migrate -- up`);
-    }
-    if (pending.length > 0) {
-      for (const result of await migrateToLatest(db)) app.log.info(`migration ${result.migrationName}: ${result.status}`);
+    try {
+      await checkSchema(app, db, migrate);
+    } catch (error) {
+      // Fastify does not run the onClose hooks of a plugin that failed: close the pool here, or its
+      // idle connections keep the process alive (through a pooler nothing else closes them).
+      await db.destroy();
+      throw error;
     }
   },
   { name: 'database' },
 );
+
+/** Schema version consistency: never serve a schema this code does not know; migrate when asked. */
+async function checkSchema(app: FastifyInstance, db: Kysely<Database>, migrate: boolean): Promise<void> {
+  const { pending, unknown } = await schemaStatus(db);
+  if (unknown.length > 0) {
+    throw new StartupError(`the database has migrations this version does not know (${unknown.join(', ')}); refusing to serve: deploy the version that has them`);
+  }
+  if (pending.length > 0 && !migrate) {
+    throw new StartupError(`the database schema is behind (pending: ${pending.join(', ')}) and MIGRATE_ON_START is off; run: npm run migrate -- up`);
+  }
+  if (pending.length > 0) {
+    for (const result of await migrateToLatest(db)) app.log.info(`migration ${result.migrationName}: ${result.status}`);
+  }
+}

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
-import { build, call, freshDatabase, POSTGRES_URL, testConfig, tokenFor } from '../helper.js';
+import { admin, build, call, freshDatabase, POOLED, POSTGRES_URL, testConfig, tokenFor } from '../helper.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import type { DatabaseTarget } from '../../src/db/connect.js';
 
@@ -78,6 +78,13 @@ t.test('start-up refuses a database that is behind (migrations off) or ahead of 
     name: 'StartupError',
     message: /migrations this version does not know \(2099_01_01_0001_from_the_future\)/,
   });
+  if (database.kind === 'postgres' && !POOLED) {
+    // A refused start closes its pool (a pooler keeps its own server sessions: checked directly only).
+    const name = new URL(database.url).pathname.slice(1);
+    const sessions = async () => Number((await admin((c) => c.query('select count(*) as n from pg_stat_activity where datname = $1', [name]))).rows[0].n);
+    for (let i = 0; i < 20 && (await sessions()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    t.equal(await sessions(), 0, 'no connection left open by the refused starts');
+  }
 });
 
 t.test('an unexpected failure is a generic 500: no stack trace, no SQL', async (t) => {
