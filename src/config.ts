@@ -60,7 +60,7 @@ const schema = {
     DB_POOL_MAX: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     MIGRATE_ON_START: { type: 'boolean' },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 10485760, default: 16384 },
-    DB_POOL_QUEUE_MAX: { type: 'integer', minimum: 0, maximum: 100000, default: 100 },
+    DB_POOL_QUEUE_MAX: { type: 'integer', minimum: 0, maximum: 100000, default: 1000 },
     REQUEST_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },
     HEADERS_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 10 },
     KEEP_ALIVE_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 72 },
