@@ -148,7 +148,8 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   t.same(await second.exited, { code: 0, signal: null }, 'and shuts down cleanly on SIGTERM');
 
   t.comment(
-    `${DATABASE_KIND}: ${attempts.length} creates sent by ${CLIENTS} clients; ${ackedAttempts.length} acknowledged (201), all found intact; ` +
+    `${DATABASE_KIND}: ${attempts.length} creates sent by ${CLIENTS} clients; ${ackedAttempts.length} acknowledged (201), ` +
+      `${missing.length} of them missing and ${changed.length} changed after the restart; ` +
       `${inDoubt.length} in doubt at the SIGKILL (${inFlightAtKill} in flight when it was sent), ${committedInDoubt.length} of them committed anyway`,
   );
 });
