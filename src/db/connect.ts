@@ -1,7 +1,7 @@
 // Opens the database: PostgreSQL through pg when a URL is given, else the embedded PGlite.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Driver } from 'kysely';
 import pg from 'pg';
 import { BoundedPool } from './bounded-pool.js';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,6 +9,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
 import { typeParsers } from './timestamps.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 // Both dialects use the adapter whose migration lock migrate.ts takes inside the migration
 // transaction (Kysely's own is session-level, unsafe through transaction pooling).
@@ -19,8 +20,29 @@ class PostgresDialectWithMigrationLock extends PostgresDialect {
 }
 
 class PGliteDialectWithMigrationLock extends PGliteDialect {
+  constructor(
+    pglite: PGlite,
+    /** Called once the database is closed (db.destroy()): releases the data folder's lock. */
+    private readonly onDestroyed: () => void = () => {},
+  ) {
+    super(pglite);
+  }
+
   override createAdapter(): TransactionLockedMigrationsAdapter {
     return new TransactionLockedMigrationsAdapter();
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const destroy = driver.destroy.bind(driver);
+    driver.destroy = async () => {
+      try {
+        await destroy();
+      } finally {
+        this.onDestroyed();
+      }
+    };
+    return driver;
   }
 }
 
@@ -63,15 +85,13 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
     return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
-  let pglite: PGlite;
   if (target.dataDir === undefined) {
-    pglite = new PGlite();
-  } else {
-    const dir = path.resolve(target.dataDir, 'pglite');
-    mkdirSync(dir, { recursive: true });
-    pglite = new PGlite(dir);
+    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite()) }), target };
   }
-  return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(pglite) }), target };
+  const dir = path.resolve(target.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const release = lockDataDir(dir);
+  return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite(dir), release) }), target };
 }
 
 /**

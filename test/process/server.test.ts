@@ -1,13 +1,15 @@
 // The process as a newcomer runs it: `npm start` semantics without the build step (tsx).
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
+// node with tsx's loader, not the `tsx` command: that runs the server in a child of its own, which a
+// SIGKILL of the command (the teardown) would leave running.
+const tsxLoader = pathToFileURL(`${root}node_modules/tsx/dist/loader.mjs`).href;
 
 function start(env: Record<string, string>, cwd: string) {
-  const child = spawn(tsx, [`${root}src/server.ts`], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsxLoader, `${root}src/server.ts`], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -59,4 +61,17 @@ t.test('development without a secret generates one, keeps it, and prints a worki
   t.equal(((await list.json()) as unknown[]).length, 1, 'and the task persisted in DATA_DIR');
   again.child.kill('SIGTERM');
   t.equal(await again.exited, 0);
+});
+
+t.test('a second server on the same embedded database folder refuses to start with a one-line reason', async (t) => {
+  const dir = t.testdir();
+  const env = { NODE_ENV: 'development', DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'warn' };
+  const first = start(env, dir);
+  t.teardown(() => void first.child.kill('SIGKILL'));
+  await first.waitFor(/export TOKEN=/);
+  const second = start(env, dir);
+  t.equal(await second.exited, 1);
+  t.match(second.output(), new RegExp(`^todo-api: the embedded database in \\S+ is in use \\(process ${first.child.pid} has it open\\)[^\\n]*\\n$`, 'm'));
+  first.child.kill('SIGTERM');
+  t.equal(await first.exited, 0);
 });
