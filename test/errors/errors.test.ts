@@ -43,15 +43,26 @@ t.test('PostgreSQL cut off answers 503 quickly, not a hang or a 500, and recover
     ['POST', '/api/tasks', { title: 'x' }],
     ['GET', '/ready', undefined],
   ] as const) {
+    const sent = Date.now();
     const res = await call(app, { method, url: path, as: 'alice', ...(body ? { body } : {}) });
+    const ms = Date.now() - sent;
     t.equal(res.statusCode, 503, `${method} ${path}`);
     t.equal(res.headers['retry-after'], '2');
+    // "About a second": the 2 s connect timeout is the worst case; a cut connection fails at once.
+    t.ok(ms < 2_500, `${method} ${path} answered 503 in ${ms} ms`);
   }
-  t.ok(Date.now() - started < 7000, `answered within the connection timeouts (${Date.now() - started} ms)`);
+  t.comment(`three 503s in ${Date.now() - started} ms after the cut`);
   t.equal((await call(app, { method: 'GET', url: '/health' })).statusCode, 200, 'liveness does not depend on the database');
 
   proxy.restore();
-  t.equal((await call(app, { method: 'GET', url: '/ready' })).statusCode, 200, 'ready again once the database is back');
+  const restored = Date.now();
+  let ready = 0;
+  while ((ready = (await call(app, { method: 'GET', url: '/ready' })).statusCode) !== 200 && Date.now() - restored < 5_000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const recovery = Date.now() - restored;
+  t.equal(ready, 200, 'ready again once the database is back');
+  t.ok(recovery < 2_000, `service resumed ${recovery} ms after the database came back`);
   t.equal((await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' })).statusCode, 200);
 });
 
