@@ -11,21 +11,15 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { DATABASE_KIND, freshDatabase, SECRET, tokenFor } from '../helper.js';
 import { startServer } from '../support/server-process.js';
+import type { components } from '../../generated/openapi.js';
+
+type Task = components['schemas']['Task'];
 
 const CLIENTS = 24;
 const USERS = 4;
 /** The server is killed when this many creates have been acknowledged. */
 const KILL_AFTER = 400;
 
-interface Task {
-  id: string;
-  user_id: string;
-  title: string;
-  description: string | null;
-  completed: boolean;
-  created_at: string;
-  updated_at: string;
-}
 
 interface Attempt {
   user: string;

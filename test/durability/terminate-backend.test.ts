@@ -7,20 +7,14 @@ import pg from 'pg';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { freshDatabase, POSTGRES_URL, testConfig, tokenFor } from '../helper.js';
+import type { components } from '../../generated/openapi.js';
+
+type Task = components['schemas']['Task'];
 
 const CLIENTS = 16;
 const TERMINATE_FOR_MS = 3000;
 const TERMINATE_EVERY_MS = 100;
 
-interface Task {
-  id: string;
-  user_id: string;
-  title: string;
-  description: string | null;
-  completed: boolean;
-  created_at: string;
-  updated_at: string;
-}
 
 t.test('pg_terminate_backend mid-load: 503s only, nothing acknowledged lost, service back within 2 s', { skip: !POSTGRES_URL && 'needs TEST_DATABASE_URL (runs in the PostgreSQL pass of .ci/run)' }, async (t) => {
   const target = await freshDatabase(t);

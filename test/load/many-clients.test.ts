@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Agent, fetch } from 'undici';
 import { freshDatabase, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
+import type { components } from '../../generated/openapi.js';
+
+type Task = components['schemas']['Task'];
 
 const CLIENTS = 500;
 const DURATION_MS = 60_000;
@@ -26,11 +29,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface Task {
-  id: string;
-  title: string;
-  completed: boolean;
-}
 
 t.test(`${CLIENTS} concurrent clients for ${DURATION_MS / 1000} s: zero errors, every client's tasks intact`, { skip: !POSTGRES_URL && 'needs TEST_DATABASE_URL (runs in the PostgreSQL pass of .ci/run)', timeout: DURATION_MS + 120_000 }, async (t) => {
   const database = await freshDatabase(t);
