@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Agent, fetch } from 'undici';
-import { freshDatabase, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
+import { freshDatabase, POOLED, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
 import type { components } from '../../generated/openapi.js';
 
 type Task = components['schemas']['Task'];
@@ -16,6 +16,15 @@ const CLIENTS = 500;
 const DURATION_MS = 60_000;
 /** Each client waits 0–2×THINK_MS between requests, like a person clicking through a UI. */
 const THINK_MS = 250;
+
+// The minute of load runs once in CI, in the direct PostgreSQL pass; the PgBouncer pass checks the
+// pooler's semantics (test/db/pooling.test.ts), and this test passed through it too when run by hand
+// (docs/OPERATIONS.md has the figures).
+function skipReason(): string | false {
+  if (!POSTGRES_URL) return 'needs TEST_DATABASE_URL (runs in the PostgreSQL pass of .ci/run)';
+  if (POOLED) return 'runs in the direct PostgreSQL pass of .ci/run, to keep CI short';
+  return false;
+}
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,7 +39,7 @@ async function freePort(): Promise<number> {
 }
 
 
-t.test(`${CLIENTS} concurrent clients for ${DURATION_MS / 1000} s: zero errors, every client's tasks intact`, { skip: !POSTGRES_URL && 'needs TEST_DATABASE_URL (runs in the PostgreSQL pass of .ci/run)', timeout: DURATION_MS + 120_000 }, async (t) => {
+t.test(`${CLIENTS} concurrent clients for ${DURATION_MS / 1000} s: zero errors, every client's tasks intact`, { skip: skipReason(), timeout: DURATION_MS + 120_000 }, async (t) => {
   const database = await freshDatabase(t);
   if (database.kind !== 'postgres') throw new Error('unreachable');
   const port = await freePort();
