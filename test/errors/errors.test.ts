@@ -56,7 +56,7 @@ t.test('PostgreSQL cut off answers 503 quickly, not a hang or a 500, and recover
 
   proxy.restore();
   const restored = Date.now();
-  let ready = 0;
+  let ready: number;
   while ((ready = (await call(app, { method: 'GET', url: '/ready' })).statusCode) !== 200 && Date.now() - restored < 5_000) {
     await new Promise((r) => setTimeout(r, 50));
   }
