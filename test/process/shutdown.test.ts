@@ -3,16 +3,14 @@
 // the signal is served with `Connection: close`, new connections are refused, the process exits 0
 // within SHUTDOWN_TIMEOUT_SECONDS, and every acknowledged create is in the database afterwards.
 // On PostgreSQL when TEST_DATABASE_URL is set (a fresh database), else PGlite in a temporary DATA_DIR.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
 import pg from 'pg';
 import { connect } from '../../src/db/connect.js';
 import { freshDatabase, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
+import { startServer } from '../support/server-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const CONCURRENCY = 48;
 const SHUTDOWN_TIMEOUT_SECONDS = 10;
 
@@ -49,7 +47,7 @@ function rawRequest(socket: net.Socket, request: string): Promise<string> {
 /**
  * One request on the client's own keep-alive connection: a request counts as sent once it is written
  * on a connection the server has accepted. (A connection still in the kernel's accept queue when the
- * listening socket closes is reset by the kernel; that is the load balancer's part, see the report.)
+ * listening socket closes is reset by the kernel; that is the load balancer's part, see docs/OPERATIONS.md.)
  */
 function send(agent: http.Agent, url: string, options: { method?: string; headers: Record<string, string>; body?: string }) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -73,37 +71,27 @@ t.test('SIGTERM under load: in-flight requests finish, new connections are refus
   const dir = t.testdir();
   const target = POSTGRES_URL ? await freshDatabase(t) : undefined;
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
     NODE_ENV: 'development',
     BETTER_AUTH_SECRET: SECRET,
-    PORT: '0',
-    LOG_LEVEL: 'info',
     DATA_DIR: dir,
     SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS),
     // Shutdown is under test here, not load shedding (test/load): a busy test machine must not shed these requests.
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...(target?.kind === 'postgres' ? { DATABASE_URL: target.url } : {}),
   };
-  // node itself, with tsx as a loader: the tsx command relays signals to its child and kills it when
-  // that child does not acknowledge within 30 ms, which a busy server may not.
-  const loader = pathToFileURL(`${root}node_modules/tsx/dist/loader.mjs`).href;
-  const child = spawn(process.execPath, ['--import', loader, `${root}src/server.ts`], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = await startServer(env, dir);
+  const { child, base } = server;
   t.teardown(() => void child.kill('SIGKILL'));
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
   let exitedAt = 0;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((exitedAt = Date.now()), resolve(code))));
+  const exited = server.exited.then(({ code }) => ((exitedAt = Date.now()), code));
   const waitFor = async (pattern: RegExp, ms = 60_000) => {
     const until = Date.now() + ms;
-    while (!pattern.test(output)) {
-      if (Date.now() > until || child.exitCode !== null) throw new Error(`did not see ${pattern} in:\n${output.slice(-4000)}`);
+    while (!pattern.test(server.notes())) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`did not see ${pattern} in:\n${server.notes().slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    return pattern.exec(output)!;
   };
-  const [, base] = await waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
-  const port = Number(new URL(base!).port);
+  const port = Number(new URL(base).port);
   const authorization = `Bearer ${tokenFor('shutdown-user')}`;
 
   // An idle keep-alive connection, opened before the signal.
