@@ -2,13 +2,11 @@
 // answer must be the expected success (no 5xx, no 429, no socket error), and at the end each
 // client's tasks in the database are exactly the ones it believes it has. The plans promise
 // 100–1000 concurrent users; 500 sits in that range with the default pool size (DB_POOL_MAX).
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Agent, fetch } from 'undici';
 import { freshDatabase, POOLED, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
 import type { components } from '../../generated/openapi.js';
+import { startServer } from '../support/server-process.js';
 
 type Task = components['schemas']['Task'];
 
@@ -26,49 +24,16 @@ function skipReason(): string | false {
   return false;
 }
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-
 t.test(`${CLIENTS} concurrent clients for ${DURATION_MS / 1000} s: zero errors, every client's tasks intact`, { skip: skipReason(), timeout: DURATION_MS + 120_000 }, async (t) => {
   const database = await freshDatabase(t);
   if (database.kind !== 'postgres') throw new Error('unreachable');
-  const port = await freePort();
-  let output = '';
-  const server = spawn(process.execPath, ['--import', 'tsx', `${root}src/server.ts`], {
-    cwd: t.testdir(),
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      DATABASE_URL: database.url,
-      MIGRATE_ON_START: 'true',
-      BETTER_AUTH_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (output += d));
-  server.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
-  t.teardown(() => void server.kill('SIGKILL'));
-
-  const base = `http://127.0.0.1:${port}`;
-  for (let ready = false, until = Date.now() + 30_000; !ready; ) {
-    if (Date.now() > until || server.exitCode !== null) throw new Error(`the server did not become ready:\n${output}`);
-    ready = await fetch(`${base}/ready`).then((r) => r.ok, () => false);
-    if (!ready) await new Promise((r) => setTimeout(r, 200));
-  }
+  // LOG_LEVEL info, production's default: one log line per request and response, as in production.
+  const server = await startServer(
+    { NODE_ENV: 'production', DATABASE_URL: database.url, MIGRATE_ON_START: 'true', BETTER_AUTH_SECRET: SECRET },
+    t.testdir(),
+  );
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const { base } = server;
 
   // One keep-alive connection per client, as 500 browsers would have.
   const dispatcher = new Agent({ connections: CLIENTS, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -159,7 +124,7 @@ t.test(`${CLIENTS} concurrent clients for ${DURATION_MS / 1000} s: zero errors, 
   t.same(errors.slice(0, 20), [], `no errors (${errors.length} in all)`);
   t.equal(mismatched, 0, "every client's stored tasks match what it was acknowledged");
   t.ok(latencies.length > CLIENTS * 20, 'the clients kept working for the whole minute');
-  t.equal(server.exitCode, null, 'the server is still up');
-  server.kill('SIGTERM');
-  t.equal(await exited, 0, 'and shuts down cleanly afterwards');
+  t.equal(server.child.exitCode, null, 'the server is still up');
+  server.child.kill('SIGTERM');
+  t.same(await server.exited, { code: 0, signal: null }, 'and shuts down cleanly afterwards');
 });
