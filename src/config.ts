@@ -14,7 +14,7 @@ export interface Config {
   readonly bodyLimit: number;
   /** Requests waiting for a pooled PostgreSQL connection beyond this many fail at once with 503 (null: unbounded). */
   readonly dbPoolQueueMax: number | null;
-  /** HTTP server timeouts, in milliseconds (src/http/server.ts). */
+  /** HTTP server timeouts, in milliseconds (src/http/draining-server.ts). */
   readonly http: {
     readonly requestTimeoutMs: number;
     readonly headersTimeoutMs: number;

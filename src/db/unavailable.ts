@@ -9,8 +9,8 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57014', // query_canceled (statement_timeout)
 ]);
 
-// POOL_QUEUE_FULL: too many requests already wait for a pooled connection (src/db/bounded-pool.ts).
-const NETWORK_CODES = new Set(['POOL_QUEUE_FULL', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+// Network failures, and POOL_QUEUE_FULL: too many requests already wait for a pooled connection (src/db/bounded-pool.ts).
+const UNAVAILABLE_CODES = new Set(['POOL_QUEUE_FULL', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 const DRIVER_MESSAGES = [
   'timeout exceeded when trying to connect', // pg.Pool connectionTimeoutMillis
@@ -25,7 +25,7 @@ const DRIVER_MESSAGES = [
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
     if (typeof message === 'string' && DRIVER_MESSAGES.some((m) => message.includes(m))) return true;
     if (e instanceof AggregateError && e.errors.some(isDatabaseUnavailable)) return true;
   }

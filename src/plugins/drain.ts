@@ -23,9 +23,10 @@ export default fp<DrainOptions>(
     app.addHook('onClose', async () => {
       clearInterval(reaper);
     });
-    app.addHook('onSend', async (_request, reply, payload) => {
+    // On every response: a plain callback hook, no promise per response.
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (closing) reply.header('connection', 'close');
-      return payload;
+      done(null, payload);
     });
   },
   { name: 'drain' },

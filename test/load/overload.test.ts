@@ -1,6 +1,7 @@
 // Load shedding: while the event loop lags, requests get a fast 503 `overloaded` with Retry-After
 // (GET /health still answers), and once it clears they are served again.
-import t from 'tap';
+import t, { type Test } from 'tap';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { call, testConfig } from '../helper.js';
 
@@ -11,13 +12,19 @@ function blockEventLoop(ms: number): void {
   }
 }
 
-t.test('a blocked event loop sheds requests with 503 overloaded, then recovers', async (t) => {
-  const app = await buildApp(testConfig({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '100' }), {
+/** The app on in-memory PGlite, sampling the event loop every 50 ms; not ready yet (hooks may be added). */
+async function appWithShedding(t: Test, maxDelayMs: string): Promise<FastifyInstance> {
+  const app = await buildApp(testConfig({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: maxDelayMs }), {
     logger: false,
     database: { kind: 'pglite', dataDir: undefined },
     overloadSampleIntervalMs: 50,
   });
   t.teardown(() => app.close());
+  return app;
+}
+
+t.test('a blocked event loop sheds requests with 503 overloaded, then recovers', async (t) => {
+  const app = await appWithShedding(t, '100');
   const elapsed = new Map<string, number>();
   app.addHook('onResponse', async (request, reply) => void elapsed.set(request.url, reply.elapsedTime));
   await app.ready();
@@ -47,12 +54,7 @@ t.test('a blocked event loop sheds requests with 503 overloaded, then recovers',
 });
 
 t.test('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0 turns shedding off', async (t) => {
-  const app = await buildApp(testConfig({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' }), {
-    logger: false,
-    database: { kind: 'pglite', dataDir: undefined },
-    overloadSampleIntervalMs: 50,
-  });
-  t.teardown(() => app.close());
+  const app = await appWithShedding(t, '0');
   await app.ready();
   const hog = setInterval(() => blockEventLoop(200), 0);
   await new Promise((r) => setTimeout(r, 300));
