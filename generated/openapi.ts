@@ -312,7 +312,7 @@ export interface components {
          *     machine-readable code; `detail` is a sentence for people. The
          *     RFC 9457 members `status` and `title` are included.
          */
-        Error: {
+        ApiError: {
             /**
              * @description Stable machine-readable code.
              * @enum {string}
@@ -429,7 +429,7 @@ export interface components {
                  *       "request_id": "req-1"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The bearer token is missing, malformed, badly signed, expired, not yet valid, or has no subject. */
@@ -452,7 +452,7 @@ export interface components {
                  *       "request_id": "req-1"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The `user_id` in the path is not the token's subject. */
@@ -470,7 +470,7 @@ export interface components {
                  *       "request_id": "req-1"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description No such task for this caller (it may exist for someone else; that is not revealed). */
@@ -488,7 +488,7 @@ export interface components {
                  *       "request_id": "req-1"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The body is larger than the server accepts. */
@@ -506,7 +506,7 @@ export interface components {
                  *       "request_id": "req-1"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The body is not `application/json`. */
@@ -524,7 +524,7 @@ export interface components {
                  *       "request_id": "req-1"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The body, a path parameter or a query parameter breaks the schema. */
@@ -549,7 +549,7 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description Something unexpected went wrong. The detail is generic; the server log has the rest. */
@@ -567,7 +567,7 @@ export interface components {
                  *       "request_id": "req-1"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /**
@@ -594,7 +594,7 @@ export interface components {
                  *       "request_id": "req-1"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /**
@@ -614,7 +614,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["ApiError"];
             };
         };
     };
@@ -656,7 +656,7 @@ export interface components {
         Offset: number;
     };
     requestBodies: {
-        TaskCreate: {
+        TaskCreateBody: {
             content: {
                 /**
                  * @example {
@@ -667,7 +667,7 @@ export interface components {
                 "application/json": components["schemas"]["TaskCreate"];
             };
         };
-        TaskReplace: {
+        TaskReplaceBody: {
             content: {
                 /**
                  * @example {
@@ -679,7 +679,7 @@ export interface components {
                 "application/json": components["schemas"]["TaskReplace"];
             };
         };
-        TaskPatch: {
+        TaskPatchBody: {
             content: {
                 /**
                  * @example {
@@ -690,7 +690,7 @@ export interface components {
             };
         };
         /** @description Omit the body to toggle; send `completed` to set it. */
-        TaskCompletion: {
+        TaskCompletionBody: {
             content: {
                 /**
                  * @example {
@@ -808,7 +808,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskCreate"];
+        requestBody: components["requestBodies"]["TaskCreateBody"];
         responses: {
             201: components["responses"]["TaskCreated"];
             400: components["responses"]["MalformedJson"];
@@ -858,7 +858,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskReplace"];
+        requestBody: components["requestBodies"]["TaskReplaceBody"];
         responses: {
             200: components["responses"]["TaskOk"];
             400: components["responses"]["MalformedJson"];
@@ -915,7 +915,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskPatch"];
+        requestBody: components["requestBodies"]["TaskPatchBody"];
         responses: {
             200: components["responses"]["TaskOk"];
             400: components["responses"]["MalformedJson"];
@@ -942,7 +942,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["TaskCompletion"];
+        requestBody?: components["requestBodies"]["TaskCompletionBody"];
         responses: {
             200: components["responses"]["TaskOk"];
             400: components["responses"]["MalformedJson"];
@@ -1019,7 +1019,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskCreate"];
+        requestBody: components["requestBodies"]["TaskCreateBody"];
         responses: {
             201: components["responses"]["TaskCreated"];
             400: components["responses"]["MalformedJson"];
@@ -1081,7 +1081,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskReplace"];
+        requestBody: components["requestBodies"]["TaskReplaceBody"];
         responses: {
             200: components["responses"]["TaskOk"];
             400: components["responses"]["MalformedJson"];
@@ -1150,7 +1150,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskPatch"];
+        requestBody: components["requestBodies"]["TaskPatchBody"];
         responses: {
             200: components["responses"]["TaskOk"];
             400: components["responses"]["MalformedJson"];
@@ -1183,7 +1183,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["TaskCompletion"];
+        requestBody?: components["requestBodies"]["TaskCompletionBody"];
         responses: {
             200: components["responses"]["TaskOk"];
             400: components["responses"]["MalformedJson"];

@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { components } from '../generated/openapi.js';
 
-export type ErrorBody = components['schemas']['Error'];
+export type ErrorBody = components['schemas']['ApiError'];
 export type ErrorCode = ErrorBody['error'];
 export type FieldError = components['schemas']['FieldError'];
 

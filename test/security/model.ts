@@ -16,7 +16,7 @@ import type { components } from '../../generated/openapi.js';
 import { call } from '../helper.js';
 
 type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['Error'];
+type ErrorBody = components['schemas']['ApiError'];
 
 /** The users of every sequence; the last two have characters that need care in a path. */
 export const USER_NAMES = ['alice', 'bob', 'user.with-dash_1', 'd a/n%a+ü@x?#'] as const;

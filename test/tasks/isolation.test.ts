@@ -10,7 +10,7 @@ import { build, call, tokenFor, type CallOptions } from '../helper.js';
 import { families, type Family } from '../support/families.js';
 
 type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['Error'];
+type ErrorBody = components['schemas']['ApiError'];
 
 
 const app = await build(t);
