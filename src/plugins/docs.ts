@@ -49,7 +49,7 @@ export default fp(
     await app.register(async (scope) => {
       await scope.register(compress, { global: true, threshold: 1024 });
       scope.addHook('onSend', async (request, reply, payload) => {
-        if (reply.statusCode < 300) {
+        if (reply.statusCode < 300 || reply.statusCode === 304) {
           reply.header('cache-control', request.url.startsWith(`${DOCS_PREFIX}/static/`) ? STATIC_CACHE : PAGE_CACHE);
         }
         return payload;

@@ -31,6 +31,7 @@ t.test('the UI files are cacheable and revalidate with 304; the page and its doc
   const again = await app.inject({ method: 'GET', url: BUNDLE, headers: { 'accept-encoding': 'br', 'if-none-match': String(etag) } });
   t.equal(again.statusCode, 304, 'If-None-Match: 304');
   t.equal(again.rawPayload.length, 0, 'no body');
+  t.equal(again.headers['cache-control'], 'public, max-age=3600', 'the 304 renews the freshness');
   for (const url of ['/docs/', '/docs/json']) {
     const res = await app.inject({ method: 'GET', url });
     t.equal(res.statusCode, 200, url);
