@@ -58,7 +58,7 @@ export default fp(
       await scope.register(swaggerUi, {
         routePrefix: DOCS_PREFIX,
         theme: { title: `${document.info.title} ${document.info.version}` },
-        uiConfig: { tryItOutEnabled: true, displayRequestDuration: true },
+        uiConfig: { layout: 'BaseLayout', tryItOutEnabled: true, displayRequestDuration: true },
         uiHooks: { onRequest: redirectToTrailingSlash },
       });
     });
