@@ -72,10 +72,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -115,10 +112,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -145,7 +139,7 @@ export interface paths {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
             };
@@ -175,13 +169,10 @@ export interface paths {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -218,13 +209,10 @@ export interface paths {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -621,22 +609,19 @@ export interface components {
     parameters: {
         /**
          * @description The owner's user id; must equal the token's `sub`.
-         * @example user_2a8f3c
+         * @example demo-user
          */
         UserId: string;
-        /**
-         * @description The task's id.
-         * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-         */
+        /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
         TaskId: string;
         /**
          * @description Which tasks to return.
-         * @example pending
+         * @example all
          */
         Status: "all" | "pending" | "completed";
         /**
          * @description The field to order by.
-         * @example title
+         * @example created_at
          */
         Sort: "created_at" | "updated_at" | "title";
         /**
@@ -763,12 +748,12 @@ export interface operations {
             query?: {
                 /**
                  * @description Which tasks to return.
-                 * @example pending
+                 * @example all
                  */
                 status?: components["parameters"]["Status"];
                 /**
                  * @description The field to order by.
-                 * @example title
+                 * @example created_at
                  */
                 sort?: components["parameters"]["Sort"];
                 /**
@@ -826,10 +811,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -850,10 +832,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -877,10 +856,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -907,10 +883,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -934,10 +907,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -961,12 +931,12 @@ export interface operations {
             query?: {
                 /**
                  * @description Which tasks to return.
-                 * @example pending
+                 * @example all
                  */
                 status?: components["parameters"]["Status"];
                 /**
                  * @description The field to order by.
-                 * @example title
+                 * @example created_at
                  */
                 sort?: components["parameters"]["Sort"];
                 /**
@@ -989,7 +959,7 @@ export interface operations {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
             };
@@ -1013,7 +983,7 @@ export interface operations {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
             };
@@ -1040,13 +1010,10 @@ export interface operations {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1070,13 +1037,10 @@ export interface operations {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1103,13 +1067,10 @@ export interface operations {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1139,13 +1100,10 @@ export interface operations {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -1172,13 +1130,10 @@ export interface operations {
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
-                 * @example user_2a8f3c
+                 * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
-                /**
-                 * @description The task's id.
-                 * @example 0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
-                 */
+                /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
             };
             cookie?: never;

@@ -17,6 +17,7 @@ import drain from './plugins/drain.js';
 import loadShedding from './plugins/load-shedding.js';
 import { createHttpServer } from './http/draining-server.js';
 import contract from './plugins/contract.js';
+import { loggerOptions } from './logger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -58,14 +59,7 @@ function tokenVerifier(config: Config, onJwksError: (error: unknown) => void): T
 
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger:
-      overrides.logger === false
-        ? false
-        : {
-            level: config.logLevel,
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
-            ...(overrides.logger ? { stream: overrides.logger } : {}),
-          },
+    logger: overrides.logger === false ? false : loggerOptions(config, overrides.logger),
     bodyLimit: config.bodyLimit,
     // Timeouts and the header size limit are set on our own server (src/http/draining-server.ts),
     // whose close() leaves idle keep-alive connections to the drain plugin instead of cutting them.

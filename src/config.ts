@@ -6,6 +6,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly logLevel: string;
+  /** pretty: human-readable lines (pino-pretty); json: one JSON object per line; auto: pretty on a terminal in development (src/logger.ts). */
+  readonly logFormat: 'pretty' | 'json' | 'auto';
   /** A PostgreSQL URL; absent means the embedded database (PGlite) under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
@@ -55,6 +57,7 @@ const schema = {
     HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    LOG_FORMAT: { type: 'string', enum: ['pretty', 'json', 'auto'], default: 'auto' },
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
     DB_POOL_MAX: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
@@ -85,6 +88,7 @@ interface Env {
   HOST: string;
   PORT: number;
   LOG_LEVEL: string;
+  LOG_FORMAT: Config['logFormat'];
   DATABASE_URL?: string;
   DATA_DIR: string;
   DB_POOL_MAX: number;
@@ -146,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: raw.HOST,
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT,
     databaseUrl: raw.DATABASE_URL,
     dataDir: raw.DATA_DIR,
     dbPoolMax: raw.DB_POOL_MAX,
