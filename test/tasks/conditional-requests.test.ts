@@ -137,7 +137,8 @@ for (const family of families) {
     const theirs = `${family.collection(intruder)}/${id}`;
     const missing = (await call(app, { method: 'GET', url: `${family.collection(intruder)}/00000000-0000-4000-8000-000000000000`, as: intruder })).json<ErrorBody>();
     delete missing.request_id;
-    for (const headers of [{}, { 'if-match': '"1"' }, { 'if-match': '"2"' }, { 'if-match': '*' }, { 'if-none-match': '"1"' }, { 'if-none-match': '*' }]) {
+    const variants: Record<string, string>[] = [{}, { 'if-match': '"1"' }, { 'if-match': '"2"' }, { 'if-match': '*' }, { 'if-none-match': '"1"' }, { 'if-none-match': '*' }];
+    for (const headers of variants) {
       for (const [method, url, body] of [
         ['GET', theirs, undefined],
         ['PUT', theirs, { title: 'x' }],
