@@ -149,3 +149,14 @@ for (const family of families) {
     }
   });
 }
+
+t.test('a keyed create still works when the user row was deleted after it was first recorded', async (t) => {
+  const user = 'idem-recreated-user';
+  t.equal((await call(app, { method: 'POST', url: '/api/tasks', as: user, body: { title: 'first' } })).statusCode, 201);
+  await app.db.deleteFrom('users').where('id', '=', user).execute(); // cascades: tasks and keys gone
+  const res = await call(app, { method: 'POST', url: '/api/tasks', as: user, headers: { 'idempotency-key': 'after-delete' }, body: { title: 'again' } });
+  t.same([res.statusCode, res.headers['idempotent-replayed']], [201, undefined], 'the user is recorded again and the create runs once');
+  const replay = await call(app, { method: 'POST', url: '/api/tasks', as: user, headers: { 'idempotency-key': 'after-delete' }, body: { title: 'again' } });
+  t.equal(replay.headers['idempotent-replayed'], 'true');
+  t.equal(await countTasks(user), 1);
+});

@@ -2,12 +2,15 @@
 // still replays; after 24 hours it is gone from lookups at once, and the sweep removes expired
 // records in bounded batches through the expires_at index.
 import t from 'tap';
+import Fastify from 'fastify';
+import fp from 'fastify-plugin';
 import { sql } from 'kysely';
 import type { components } from '../../generated/openapi.js';
 import { build, call, DATABASE_KIND, freshDatabase, testConfig } from '../helper.js';
 import { buildApp } from '../../src/app.js';
 import type { DatabaseTarget } from '../../src/db/connect.js';
 import { deleteExpiredKeys } from '../../src/idempotency/idempotency.repository.js';
+import idempotencySweeper from '../../src/plugins/idempotency-sweeper.js';
 
 type Task = components['schemas']['Task'];
 
@@ -73,4 +76,25 @@ t.test('the sweep reads expired rows through the expires_at index, not the whole
   const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
   t.match(plan, /Index Scan using idempotency_keys_expires_at_idx/, 'an index scan');
   t.notMatch(plan, /Seq Scan/, 'no sequential scan');
+});
+
+t.test('the background sweeper removes expired keys on its own', async (t) => {
+  const app = await build(t);
+  await call(app, { method: 'POST', url: '/api/tasks', as: 'sweep-user', headers: { 'idempotency-key': 'expired' }, body: { title: 'x' } });
+  await call(app, { method: 'POST', url: '/api/tasks', as: 'sweep-user', headers: { 'idempotency-key': 'live' }, body: { title: 'y' } });
+  await app.db.updateTable('idempotency_keys').set({ expires_at: sql`now() - interval '1 minute'` }).where('key', '=', 'expired').execute();
+  // The app's own sweeper runs every minute; the same plugin on a short interval, on the same database.
+  const sweeperHost = Fastify({ logger: false });
+  sweeperHost.decorate('db', app.db);
+  await sweeperHost.register(fp(async () => {}, { name: 'database' }));
+  await sweeperHost.register(idempotencySweeper, { intervalMs: 20 });
+  await sweeperHost.ready();
+  t.teardown(() => sweeperHost.close());
+  for (let i = 0; i < 200; i++) {
+    const keys = await app.db.selectFrom('idempotency_keys').select('key').where('user_id', '=', 'sweep-user').execute();
+    if (keys.length === 1) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const left = await app.db.selectFrom('idempotency_keys').select('key').where('user_id', '=', 'sweep-user').execute();
+  t.same(left.map((r) => r.key), ['live'], 'the expired key is gone, the live one stays');
 });
