@@ -16,6 +16,7 @@ import { ApiError, taskNotFound } from '../errors.js';
 import { findTask, type Task } from './task.repository.js';
 
 const ENTITY_TAG = /(W\/)?"([^"]*)"/g;
+const MAX_VERSION = 2 ** 31 - 1;
 
 export const etagOf = (task: Pick<Task, 'version'>): string => `"${task.version}"`;
 
@@ -37,7 +38,8 @@ export function ifMatchVersions(request: FastifyRequest): number[] | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const versions: number[] = [];
   for (const [, weak, value] of header.matchAll(ENTITY_TAG)) {
-    if (!weak && value !== undefined && /^[1-9]\d{0,9}$/.test(value)) versions.push(Number(value));
+    // A version is a PostgreSQL integer: a larger number is a tag no task can have.
+    if (!weak && value !== undefined && /^[1-9]\d{0,9}$/.test(value) && Number(value) <= MAX_VERSION) versions.push(Number(value));
   }
   return versions;
 }
