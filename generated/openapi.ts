@@ -53,12 +53,19 @@ export interface paths {
          *     ordered by `sort`/`order` (ties broken by id, so paging is stable).
          *     When more tasks follow the returned page, a `Link` header with
          *     `rel="next"` points at the next page.
+         *
+         *     The page carries a weak `ETag` computed over what it returns; send it
+         *     back in `If-None-Match` to get `304` with no body while nothing on the
+         *     page changed (cheap polling).
          */
         get: operations["listTasks"];
         put?: never;
         /**
          * Create a task
          * @description Creates a task owned by the caller. `completed` defaults to `false`.
+         *     The answer carries the new task's `ETag`. With an `Idempotency-Key`, a
+         *     retry of the same request replays the first answer instead of creating
+         *     a second task (see the parameter).
          */
         post: operations["createTask"];
         delete?: never;
@@ -79,7 +86,9 @@ export interface paths {
         };
         /**
          * Get one task
-         * @description Returns the task, or `404` if it does not exist or is not the caller's.
+         * @description Returns the task with its `ETag`, or `404` if it does not exist or is
+         *     not the caller's. `If-None-Match` with the current `ETag` (or `*`)
+         *     answers `304` with no body.
          */
         get: operations["getTask"];
         /**
@@ -87,13 +96,16 @@ export interface paths {
          * @description Sets `title` (required) and any other writable field the body names.
          *     Writable fields the body omits keep their current value, so a client
          *     that sends only `{title, description}` does not lose `completed`.
-         *     `updated_at` moves.
+         *     `updated_at` moves, and so does `version` (and the `ETag`). With
+         *     `If-Match`, the write happens only if the task is still at that
+         *     version, else `412`.
          */
         put: operations["replaceTask"];
         post?: never;
         /**
          * Delete a task
          * @description Deletes the task. `404` if it does not exist or is not the caller's.
+         *     With `If-Match`, only if the task is still at that version, else `412`.
          */
         delete: operations["deleteTask"];
         options?: never;
@@ -102,7 +114,8 @@ export interface paths {
          * Update some fields of a task
          * @description Changes only the fields the body names; `"description": null` clears
          *     the description. An empty object changes nothing and returns the task
-         *     as it is. Any change moves `updated_at`.
+         *     as it is. Any change moves `updated_at` and `version`. With
+         *     `If-Match`, only if the task is still at that version, else `412`.
          */
         patch: operations["updateTask"];
         trace?: never;
@@ -127,7 +140,9 @@ export interface paths {
          * Toggle or set completion
          * @description Without a body, flips `completed` atomically (one `UPDATE … SET
          *     completed = NOT completed`, so concurrent toggles each flip once).
-         *     With `{"completed": true|false}`, sets it.
+         *     With `{"completed": true|false}`, sets it. `If-Match` makes it
+         *     conditional (`412` when the task changed); an `Idempotency-Key` makes a
+         *     retried toggle replay the first answer instead of flipping twice.
          */
         patch: operations["completeTask"];
         trace?: never;
@@ -256,6 +271,12 @@ export interface components {
              * @description UTC, ISO 8601. Moves on every change.
              */
             updated_at: string;
+            /**
+             * @description Server-managed counter: 1 at creation, one more on every write.
+             *     The task's `ETag` is `"<version>"`, so a client editing a task from
+             *     the list can send `If-Match: "<version>"` without fetching it first.
+             */
+            readonly version: number;
         };
         /** @description 1–100 characters, not only white space, no NUL (U+0000) character. */
         TaskTitle: string;
@@ -305,7 +326,7 @@ export interface components {
              * @description Stable machine-readable code.
              * @enum {string}
              */
-            error: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "internal_error" | "service_unavailable" | "overloaded";
+            error: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "internal_error" | "service_unavailable" | "overloaded" | "precondition_failed" | "idempotency_key_reused" | "idempotency_key_in_progress";
             /** @description A human-readable sentence; safe to show to users. */
             detail: string;
             /** @description The HTTP status code (RFC 9457). */
@@ -319,10 +340,10 @@ export interface components {
         };
         FieldError: {
             /**
-             * @description Where the offending value was.
+             * @description Where the offending value was (`header`, with the header's lower-case name as `field`).
              * @enum {string}
              */
-            in: "body" | "path" | "query";
+            in: "body" | "path" | "query" | "header";
             /** @description The offending field (dotted path; empty for the body as a whole). */
             field: string;
             /** @description Why it was rejected. */
@@ -333,6 +354,7 @@ export interface components {
         /** @description The task. */
         TaskOk: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -344,7 +366,8 @@ export interface components {
                  *       "description": "Milk, eggs, bread",
                  *       "completed": false,
                  *       "created_at": "2026-11-22T09:15:00.000Z",
-                 *       "updated_at": "2026-11-22T09:15:00.000Z"
+                 *       "updated_at": "2026-11-22T09:15:00.000Z",
+                 *       "version": 1
                  *     }
                  */
                 "application/json": components["schemas"]["Task"];
@@ -358,6 +381,8 @@ export interface components {
                  * @example /api/tasks/0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10
                  */
                 Location?: string;
+                ETag: components["headers"]["ETag"];
+                "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                 [name: string]: unknown;
             };
             content: {
@@ -369,7 +394,8 @@ export interface components {
                  *       "description": "Milk, eggs, bread",
                  *       "completed": false,
                  *       "created_at": "2026-11-22T09:15:00.000Z",
-                 *       "updated_at": "2026-11-22T09:15:00.000Z"
+                 *       "updated_at": "2026-11-22T09:15:00.000Z",
+                 *       "version": 1
                  *     }
                  */
                 "application/json": components["schemas"]["Task"];
@@ -383,6 +409,11 @@ export interface components {
                  * @example </api/tasks?status=all&sort=created_at&order=asc&limit=100&offset=100>; rel="next"
                  */
                 Link?: string;
+                /**
+                 * @description A weak entity tag over the returned page (its tasks, their versions, and whether more follow): send it back in `If-None-Match`.
+                 * @example W/"page-2f1c9e10a3b4"
+                 */
+                ETag?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -395,11 +426,98 @@ export interface components {
                  *         "description": "Milk, eggs, bread",
                  *         "completed": false,
                  *         "created_at": "2026-11-22T09:15:00.000Z",
-                 *         "updated_at": "2026-11-22T09:15:00.000Z"
+                 *         "updated_at": "2026-11-22T09:15:00.000Z",
+                 *         "version": 1
                  *       }
                  *     ]
                  */
                 "application/json": components["schemas"]["Task"][];
+            };
+        };
+        /** @description The task, after the toggle or set. */
+        TaskCompleted: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10",
+                 *       "user_id": "user_2a8f3c",
+                 *       "title": "Buy groceries",
+                 *       "description": "Milk, eggs, bread",
+                 *       "completed": true,
+                 *       "created_at": "2026-11-22T09:15:00.000Z",
+                 *       "updated_at": "2026-11-22T09:20:00.000Z",
+                 *       "version": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["Task"];
+            };
+        };
+        /** @description The `If-None-Match` tag matches the current representation. No body. */
+        NotModified: {
+            headers: {
+                /**
+                 * @description The current entity tag (the one that matched).
+                 * @example "3"
+                 */
+                ETag?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description `If-Match` names a version the task no longer has (another client
+         *     changed it). Nothing was written. Fetch the task again (its current
+         *     `ETag` is in this answer's headers), show the conflict, and retry with
+         *     the new tag.
+         */
+        PreconditionFailed: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "precondition_failed",
+                 *       "detail": "The task has changed since the version in If-Match; fetch it again.",
+                 *       "status": 412,
+                 *       "title": "Precondition Failed",
+                 *       "request_id": "req-1"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description A request with the same `Idempotency-Key` is still being processed.
+         *     Nothing was done for this one; retry it, with the same key, after
+         *     `Retry-After` seconds to get the first request's answer.
+         */
+        IdempotencyKeyInProgress: {
+            headers: {
+                /**
+                 * @description Seconds to wait before retrying.
+                 * @example 1
+                 */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "idempotency_key_in_progress",
+                 *       "detail": "A request with this Idempotency-Key is still in progress; retry later.",
+                 *       "status": 409,
+                 *       "title": "Conflict",
+                 *       "request_id": "req-1"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
             };
         };
         /** @description The body is not valid JSON. */
@@ -515,7 +633,11 @@ export interface components {
                 "application/json": components["schemas"]["ApiError"];
             };
         };
-        /** @description The body, a path parameter or a query parameter breaks the schema. */
+        /**
+         * @description The body, a path, query or header parameter breaks the schema
+         *     (`validation_failed`), or an `Idempotency-Key` was already used for a
+         *     different request (`idempotency_key_reused`).
+         */
         ValidationFailed: {
             headers: {
                 [name: string]: unknown;
@@ -639,6 +761,37 @@ export interface components {
          * @example 0
          */
         Offset: number;
+        /**
+         * @description Only write if the task is still at this version (RFC 9110
+         *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+         *     `"<version>"` built from a listed task's `version`. When the task has
+         *     changed since, the answer is `412` with the current `ETag` and nothing
+         *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+         *     match. Another user's task is `404` whatever this header says.
+         * @example "3"
+         */
+        IfMatch: string;
+        /**
+         * @description The `ETag`(s) the client already has (or `*`). When one matches the
+         *     current representation (weak comparison), the answer is `304` with no
+         *     body.
+         * @example "3"
+         */
+        IfNoneMatch: string;
+        /**
+         * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a
+         *     unique value per user action (a UUID is ideal), sent again, unchanged,
+         *     on every retry of that action. Keys are per user and kept 24 hours.
+         *     The same key with the same request (method, path, body) replays the
+         *     first answer (status, body, `Location`, `ETag`) with
+         *     `Idempotent-Replayed: true` and writes nothing; the same key with a
+         *     different request is `422` `idempotency_key_reused`; while the first
+         *     request is still being processed, `409` `idempotency_key_in_progress`.
+         *     Only successful answers are kept: after an error the key is free.
+         *     1–255 visible ASCII characters.
+         * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
+         */
+        IdempotencyKey: string;
     };
     requestBodies: {
         TaskCreateBody: {
@@ -686,7 +839,18 @@ export interface components {
             };
         };
     };
-    headers: never;
+    headers: {
+        /**
+         * @description The task's version as a strong entity tag, `"<version>"`: send it back in `If-Match` or `If-None-Match`.
+         * @example "3"
+         */
+        ETag: string;
+        /**
+         * @description `true` when this answer is the stored answer to an earlier request with the same `Idempotency-Key`; absent otherwise.
+         * @example true
+         */
+        "Idempotent-Replayed": "true";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -772,13 +936,22 @@ export interface operations {
                  */
                 offset?: components["parameters"]["Offset"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag`(s) the client already has (or `*`). When one matches the
+                 *     current representation (weak comparison), the answer is `304` with no
+                 *     body.
+                 * @example "3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
             200: components["responses"]["TaskList"];
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
@@ -789,7 +962,22 @@ export interface operations {
     createTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a
+                 *     unique value per user action (a UUID is ideal), sent again, unchanged,
+                 *     on every retry of that action. Keys are per user and kept 24 hours.
+                 *     The same key with the same request (method, path, body) replays the
+                 *     first answer (status, body, `Location`, `ETag`) with
+                 *     `Idempotent-Replayed: true` and writes nothing; the same key with a
+                 *     different request is `422` `idempotency_key_reused`; while the first
+                 *     request is still being processed, `409` `idempotency_key_in_progress`.
+                 *     Only successful answers are kept: after an error the key is free.
+                 *     1–255 visible ASCII characters.
+                 * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -798,6 +986,7 @@ export interface operations {
             201: components["responses"]["TaskCreated"];
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyKeyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -809,7 +998,15 @@ export interface operations {
     getTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag`(s) the client already has (or `*`). When one matches the
+                 *     current representation (weak comparison), the answer is `304` with no
+                 *     body.
+                 * @example "3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
@@ -819,6 +1016,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["TaskOk"];
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
@@ -830,7 +1028,18 @@ export interface operations {
     replaceTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Only write if the task is still at this version (RFC 9110
+                 *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+                 *     `"<version>"` built from a listed task's `version`. When the task has
+                 *     changed since, the answer is `412` with the current `ETag` and nothing
+                 *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+                 *     match. Another user's task is `404` whatever this header says.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
@@ -843,6 +1052,7 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -854,7 +1064,18 @@ export interface operations {
     deleteTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Only write if the task is still at this version (RFC 9110
+                 *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+                 *     `"<version>"` built from a listed task's `version`. When the task has
+                 *     changed since, the answer is `412` with the current `ETag` and nothing
+                 *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+                 *     match. Another user's task is `404` whatever this header says.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
@@ -872,6 +1093,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -881,7 +1103,18 @@ export interface operations {
     updateTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Only write if the task is still at this version (RFC 9110
+                 *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+                 *     `"<version>"` built from a listed task's `version`. When the task has
+                 *     changed since, the answer is `412` with the current `ETag` and nothing
+                 *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+                 *     match. Another user's task is `404` whatever this header says.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
@@ -894,6 +1127,7 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -905,7 +1139,32 @@ export interface operations {
     completeTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Only write if the task is still at this version (RFC 9110
+                 *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+                 *     `"<version>"` built from a listed task's `version`. When the task has
+                 *     changed since, the answer is `412` with the current `ETag` and nothing
+                 *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+                 *     match. Another user's task is `404` whatever this header says.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a
+                 *     unique value per user action (a UUID is ideal), sent again, unchanged,
+                 *     on every retry of that action. Keys are per user and kept 24 hours.
+                 *     The same key with the same request (method, path, body) replays the
+                 *     first answer (status, body, `Location`, `ETag`) with
+                 *     `Idempotent-Replayed: true` and writes nothing; the same key with a
+                 *     different request is `422` `idempotency_key_reused`; while the first
+                 *     request is still being processed, `409` `idempotency_key_in_progress`.
+                 *     Only successful answers are kept: after an error the key is free.
+                 *     1–255 visible ASCII characters.
+                 * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The task's id, as returned by create or list (e.g. `0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10`). */
                 task_id: components["parameters"]["TaskId"];
@@ -914,10 +1173,12 @@ export interface operations {
         };
         requestBody?: components["requestBodies"]["TaskCompletionBody"];
         responses: {
-            200: components["responses"]["TaskOk"];
+            200: components["responses"]["TaskCompleted"];
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInProgress"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -955,7 +1216,15 @@ export interface operations {
                  */
                 offset?: components["parameters"]["Offset"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag`(s) the client already has (or `*`). When one matches the
+                 *     current representation (weak comparison), the answer is `304` with no
+                 *     body.
+                 * @example "3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
@@ -968,6 +1237,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["TaskList"];
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
@@ -979,7 +1249,22 @@ export interface operations {
     createUserTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a
+                 *     unique value per user action (a UUID is ideal), sent again, unchanged,
+                 *     on every retry of that action. Keys are per user and kept 24 hours.
+                 *     The same key with the same request (method, path, body) replays the
+                 *     first answer (status, body, `Location`, `ETag`) with
+                 *     `Idempotent-Replayed: true` and writes nothing; the same key with a
+                 *     different request is `422` `idempotency_key_reused`; while the first
+                 *     request is still being processed, `409` `idempotency_key_in_progress`.
+                 *     Only successful answers are kept: after an error the key is free.
+                 *     1–255 visible ASCII characters.
+                 * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
@@ -995,6 +1280,7 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -1006,7 +1292,15 @@ export interface operations {
     getUserTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag`(s) the client already has (or `*`). When one matches the
+                 *     current representation (weak comparison), the answer is `304` with no
+                 *     body.
+                 * @example "3"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
@@ -1021,6 +1315,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["TaskOk"];
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1033,7 +1328,18 @@ export interface operations {
     replaceUserTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Only write if the task is still at this version (RFC 9110
+                 *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+                 *     `"<version>"` built from a listed task's `version`. When the task has
+                 *     changed since, the answer is `412` with the current `ETag` and nothing
+                 *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+                 *     match. Another user's task is `404` whatever this header says.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
@@ -1052,6 +1358,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -1063,7 +1370,18 @@ export interface operations {
     deleteUserTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Only write if the task is still at this version (RFC 9110
+                 *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+                 *     `"<version>"` built from a listed task's `version`. When the task has
+                 *     changed since, the answer is `412` with the current `ETag` and nothing
+                 *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+                 *     match. Another user's task is `404` whatever this header says.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
@@ -1087,6 +1405,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -1096,7 +1415,18 @@ export interface operations {
     updateUserTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Only write if the task is still at this version (RFC 9110
+                 *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+                 *     `"<version>"` built from a listed task's `version`. When the task has
+                 *     changed since, the answer is `412` with the current `ETag` and nothing
+                 *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+                 *     match. Another user's task is `404` whatever this header says.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
@@ -1115,6 +1445,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -1126,7 +1457,32 @@ export interface operations {
     completeUserTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Only write if the task is still at this version (RFC 9110
+                 *     optimistic locking): the `ETag` of a `GET`, of the last write, or
+                 *     `"<version>"` built from a listed task's `version`. When the task has
+                 *     changed since, the answer is `412` with the current `ETag` and nothing
+                 *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
+                 *     match. Another user's task is `404` whatever this header says.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): a
+                 *     unique value per user action (a UUID is ideal), sent again, unchanged,
+                 *     on every retry of that action. Keys are per user and kept 24 hours.
+                 *     The same key with the same request (method, path, body) replays the
+                 *     first answer (status, body, `Location`, `ETag`) with
+                 *     `Idempotent-Replayed: true` and writes nothing; the same key with a
+                 *     different request is `422` `idempotency_key_reused`; while the first
+                 *     request is still being processed, `409` `idempotency_key_in_progress`.
+                 *     Only successful answers are kept: after an error the key is free.
+                 *     1–255 visible ASCII characters.
+                 * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The owner's user id; must equal the token's `sub`.
@@ -1140,11 +1496,13 @@ export interface operations {
         };
         requestBody?: components["requestBodies"]["TaskCompletionBody"];
         responses: {
-            200: components["responses"]["TaskOk"];
+            200: components["responses"]["TaskCompleted"];
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInProgress"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];

@@ -18,6 +18,7 @@ import loadShedding from './plugins/load-shedding.js';
 import { createHttpServer } from './http/draining-server.js';
 import contract from './plugins/contract.js';
 import { loggerOptions } from './logger.js';
+import idempotencySweeper from './plugins/idempotency-sweeper.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -97,6 +98,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ...(overrides.overloadSampleIntervalMs ? { sampleIntervalMs: overrides.overloadSampleIntervalMs } : {}),
     });
   }
+  await app.register(idempotencySweeper);
   await app.register(auth, { verifier, rateLimit: config.authRateLimit });
   await app.register(docs);
   await app.register(contract, { handlers });

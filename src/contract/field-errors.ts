@@ -2,7 +2,13 @@
 import type { ErrorObject } from 'ajv';
 import type { FieldError } from '../errors.js';
 
-const LOCATIONS: Record<string, FieldError['in']> = { body: 'body', params: 'path', querystring: 'query' };
+const LOCATIONS: Record<string, FieldError['in']> = { body: 'body', params: 'path', querystring: 'query', headers: 'header' };
+
+// The contract's header patterns (openapi.yaml, components.parameters), said in words.
+const PATTERN_MESSAGES: Record<string, string> = {
+  '^[!-~]+$': 'must be 1–255 visible ASCII characters',
+  [String.raw`^\s*(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)\s*$`]: 'must be * or a comma-separated list of entity tags such as "3"',
+};
 
 export function fieldErrors(errors: readonly ErrorObject[], context: string | undefined): FieldError[] {
   const where = LOCATIONS[context ?? 'body'] ?? 'body';
@@ -41,7 +47,8 @@ function messageOf(e: ErrorObject): string {
     case 'maxLength':
       return `must be at most ${String(params.limit)} characters`;
     case 'pattern':
-      return params.pattern === '\\S' ? 'must not be blank' : `must match ${String(params.pattern)}`;
+      if (params.pattern === '\\S') return 'must not be blank';
+      return PATTERN_MESSAGES[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
     case 'not':
       // The contract uses `not` only to keep U+0000 out of text (PostgreSQL cannot store it).
       return 'must not contain the NUL character (U+0000)';

@@ -35,7 +35,7 @@ export interface AppMigrator {
   migrateToLatest(): Promise<MigrationResultSet>;
   migrateUp(): Promise<MigrationResultSet>;
   migrateDown(): Promise<MigrationResultSet>;
-  migrateTo(name: string): Promise<MigrationResultSet>;
+  migrateTo(name: Parameters<Migrator['migrateTo']>[0]): Promise<MigrationResultSet>;
 }
 
 /** Migrations of `provider` (the app's by default) on `db`, which must come from connect(). */

@@ -1,5 +1,5 @@
 // Table types, following Kysely's advice: Generated<> for database defaults, T | null for nullable columns.
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface UsersTable {
   id: string;
@@ -15,11 +15,27 @@ export interface TasksTable {
   completed: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** 1 at creation, one more on every write: the ETag. */
+  version: Generated<number>;
+}
+
+/** A successful request made with an Idempotency-Key, and the answer to replay. */
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_fingerprint: string;
+  response_status: number;
+  /** JSON: written as its text, read back parsed. */
+  response_body: ColumnType<unknown, string, string>;
+  response_headers: ColumnType<Record<string, string>, string, string>;
+  created_at: Generated<Date>;
+  expires_at: Date;
 }
 
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type TaskRow = Selectable<TasksTable>;

@@ -11,8 +11,9 @@ export default fp<CorsOptions>(
     await app.register(cors, {
       origin: origins.length > 0 ? [...origins] : false,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposedHeaders: ['Location', 'Link', 'Retry-After', 'WWW-Authenticate', 'X-Request-Id'],
+      // Conditional requests and idempotency keys (docs/CONCURRENCY.md) need their headers both ways.
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'If-Match', 'If-None-Match', 'Idempotency-Key'],
+      exposedHeaders: ['ETag', 'Location', 'Link', 'Retry-After', 'Idempotent-Replayed', 'WWW-Authenticate', 'X-Request-Id'],
       maxAge: 600,
     });
   },

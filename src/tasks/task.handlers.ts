@@ -1,10 +1,13 @@
 // The task operations, named after their operationIds in openapi.yaml. Both route families
 // (/api/tasks… and /api/{user_id}/tasks…) use these same functions; the auth hook has already
-// checked that a path user_id is the caller.
-import type { FastifyRequest } from 'fastify';
+// checked that a path user_id is the caller. Conditional requests (ETag, If-Match,
+// If-None-Match) are in preconditions.ts, Idempotency-Key in ../idempotency/idempotent.ts.
 import type { Handler } from '../contract/handler-types.js';
 import { ownerOf } from '../auth/owner.js';
 import { taskNotFound } from '../errors.js';
+import { pathOf } from '../http/request-path.js';
+import { sendIdempotent } from '../idempotency/idempotent.js';
+import { etagOf, ifMatchVersions, noneMatchHits, notWritten, pageEtagOf } from './preconditions.js';
 import * as repo from './task.repository.js';
 
 export const listTasks: Handler<'listTasks'> = async (request, reply) => {
@@ -14,51 +17,67 @@ export const listTasks: Handler<'listTasks'> = async (request, reply) => {
     const next = new URLSearchParams({ ...query, limit: String(query.limit), offset: String(query.offset + query.limit) });
     reply.header('link', `<${pathOf(request)}?${next}>; rel="next"`);
   }
+  const etag = pageEtagOf(tasks, more);
+  reply.header('etag', etag);
+  if (noneMatchHits(request, etag)) return reply.code(304).send();
   return reply.code(200).send(tasks);
 };
 
-export const createTask: Handler<'createTask'> = async (request, reply) => {
-  const task = await repo.createTask(request.server.db, ownerOf(request), request.body);
-  return reply.header('location', `${pathOf(request)}/${task.id}`).code(201).send(task);
-};
+export const createTask: Handler<'createTask'> = async (request, reply) =>
+  sendIdempotent(request, reply, async (db) => {
+    const task = await repo.createTask(db, ownerOf(request), request.body);
+    return { status: 201, body: task, headers: { location: `${pathOf(request)}/${task.id}`, etag: etagOf(task) } };
+  });
 
 export const getTask: Handler<'getTask'> = async (request, reply) => {
   const task = await repo.findTask(request.server.db, ownerOf(request), request.params.task_id);
   if (!task) throw taskNotFound();
+  reply.header('etag', etagOf(task));
+  if (noneMatchHits(request, etagOf(task))) return reply.code(304).send();
   return reply.code(200).send(task);
 };
 
 export const replaceTask: Handler<'replaceTask'> = async (request, reply) => {
-  const task = await repo.changeTask(request.server.db, ownerOf(request), request.params.task_id, request.body);
-  if (!task) throw taskNotFound();
-  return reply.code(200).send(task);
-};
-
-export const updateTask: Handler<'updateTask'> = async (request, reply) => {
-  const task = await repo.changeTask(request.server.db, ownerOf(request), request.params.task_id, request.body);
-  if (!task) throw taskNotFound();
-  return reply.code(200).send(task);
-};
-
-export const completeTask: Handler<'completeTask'> = async (request, reply) => {
   const { db } = request.server;
   const owner = ownerOf(request);
   const id = request.params.task_id;
-  const task =
-    request.body === undefined || request.body === null
-      ? await repo.toggleTask(db, owner, id)
-      : await repo.changeTask(db, owner, id, { completed: request.body.completed });
-  if (!task) throw taskNotFound();
-  return reply.code(200).send(task);
+  const versions = ifMatchVersions(request);
+  const task = await repo.changeTask(db, owner, id, request.body, versions);
+  if (!task) throw await notWritten(db, owner, id, versions);
+  return reply.header('etag', etagOf(task)).code(200).send(task);
+};
+
+export const updateTask: Handler<'updateTask'> = async (request, reply) => {
+  const { db } = request.server;
+  const owner = ownerOf(request);
+  const id = request.params.task_id;
+  const versions = ifMatchVersions(request);
+  const task = await repo.changeTask(db, owner, id, request.body, versions);
+  if (!task) throw await notWritten(db, owner, id, versions);
+  return reply.header('etag', etagOf(task)).code(200).send(task);
+};
+
+export const completeTask: Handler<'completeTask'> = async (request, reply) => {
+  const owner = ownerOf(request);
+  const id = request.params.task_id;
+  const versions = ifMatchVersions(request);
+  const body = request.body;
+  return sendIdempotent(request, reply, async (db) => {
+    const task =
+      body === undefined || body === null
+        ? await repo.toggleTask(db, owner, id, versions)
+        : await repo.changeTask(db, owner, id, { completed: body.completed }, versions);
+    if (!task) throw await notWritten(db, owner, id, versions);
+    return { status: 200, body: task, headers: { etag: etagOf(task) } };
+  });
 };
 
 export const deleteTask: Handler<'deleteTask'> = async (request, reply) => {
-  const deleted = await repo.deleteTask(request.server.db, ownerOf(request), request.params.task_id);
-  if (!deleted) throw taskNotFound();
+  const { db } = request.server;
+  const owner = ownerOf(request);
+  const id = request.params.task_id;
+  const versions = ifMatchVersions(request);
+  const deleted = await repo.deleteTask(db, owner, id, versions);
+  if (!deleted) throw await notWritten(db, owner, id, versions);
   return reply.code(204).send();
 };
-
-/** The request's path without query string or trailing slash, as the client addressed it. */
-function pathOf(request: FastifyRequest): string {
-  return request.url.split('?', 1)[0]!.replace(/\/+$/, '');
-}

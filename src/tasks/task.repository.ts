@@ -1,6 +1,6 @@
 // Task queries. Each function takes the database and the owner first; every query starts
 // from ownedTasks(), so each one is filtered by the owner. Rows become API tasks in toTask() only.
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { components, operations } from '../../generated/openapi.js';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
@@ -23,8 +23,14 @@ export function toTask(row: TaskRow): Task {
     completed: row.completed,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
+    version: row.version,
   };
 }
+
+/** Every write moves the version (the ETag); `versions` (If-Match) restricts the write to those. */
+const nextVersion = sql<number>`version + 1`;
+const atVersion = (versions: readonly number[]) => (eb: ExpressionBuilder<Database, 'tasks'>) =>
+  versions.length > 0 ? eb('version', 'in', versions) : eb.lit(false);
 
 /** One page of tasks, and whether more follow it. */
 export async function listTasks(db: Kysely<Database>, owner: Subject, q: ListQuery): Promise<{ tasks: Task[]; more: boolean }> {
@@ -50,42 +56,61 @@ export async function createTask(db: Kysely<Database>, owner: Subject, input: Ne
   try {
     return toTask(await insert());
   } catch (error) {
-    // The user row was deleted after this process first recorded the user: record it again.
-    if ((error as { code?: unknown }).code !== FOREIGN_KEY_VIOLATION) throw error;
+    // The user row was deleted after this process first recorded the user: record it again
+    // (in a transaction the failure aborted it; the caller retries the whole transaction).
+    if ((error as { code?: unknown }).code !== FOREIGN_KEY_VIOLATION || db.isTransaction) throw error;
     await upsertUser(db, owner, undefined);
     return toTask(await insert());
   }
 }
 
-/** Sets the fields `changes` names (others keep their value); no fields means no write. */
-export async function changeTask(db: Kysely<Database>, owner: Subject, id: string, changes: TaskChanges): Promise<Task | undefined> {
+/**
+ * Sets the fields `changes` names (others keep their value); no fields means no write. With
+ * `versions`, only if the task is at one of them. Undefined: no such task, or not at `versions`.
+ */
+export async function changeTask(
+  db: Kysely<Database>,
+  owner: Subject,
+  id: string,
+  changes: TaskChanges,
+  versions?: readonly number[],
+): Promise<Task | undefined> {
   const set = {
     ...(changes.title !== undefined ? { title: changes.title } : {}),
     ...(changes.description !== undefined ? { description: changes.description } : {}),
     ...(changes.completed !== undefined ? { completed: changes.completed } : {}),
   };
-  if (Object.keys(set).length === 0) return findTask(db, owner, id);
+  if (Object.keys(set).length === 0) {
+    const task = await findTask(db, owner, id);
+    return task && (versions === undefined || versions.includes(task.version)) ? task : undefined;
+  }
   const row = await ownedTasks(db, owner)
     .update()
-    .set({ ...set, updated_at: sql`now()` })
+    .set({ ...set, updated_at: sql`now()`, version: nextVersion })
     .where('id', '=', id)
+    .$if(versions !== undefined, (q) => q.where(atVersion(versions!)))
     .returningAll()
     .executeTakeFirst();
   return row && toTask(row);
 }
 
 /** Flips `completed` in one statement, so concurrent toggles each flip exactly once. */
-export async function toggleTask(db: Kysely<Database>, owner: Subject, id: string): Promise<Task | undefined> {
+export async function toggleTask(db: Kysely<Database>, owner: Subject, id: string, versions?: readonly number[]): Promise<Task | undefined> {
   const row = await ownedTasks(db, owner)
     .update()
-    .set({ completed: sql<boolean>`not completed`, updated_at: sql`now()` })
+    .set({ completed: sql<boolean>`not completed`, updated_at: sql`now()`, version: nextVersion })
     .where('id', '=', id)
+    .$if(versions !== undefined, (q) => q.where(atVersion(versions!)))
     .returningAll()
     .executeTakeFirst();
   return row && toTask(row);
 }
 
-export async function deleteTask(db: Kysely<Database>, owner: Subject, id: string): Promise<boolean> {
-  const result = await ownedTasks(db, owner).delete().where('id', '=', id).executeTakeFirst();
+export async function deleteTask(db: Kysely<Database>, owner: Subject, id: string, versions?: readonly number[]): Promise<boolean> {
+  const result = await ownedTasks(db, owner)
+    .delete()
+    .where('id', '=', id)
+    .$if(versions !== undefined, (q) => q.where(atVersion(versions!)))
+    .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }

@@ -5,6 +5,10 @@
 // not have been committed; the test counts them and how many were, and checks that nothing else
 // appeared (no task that was never sent, no duplicate).
 //
+// Half the clients send each create with an Idempotency-Key, as a careful frontend would. After
+// the restart every one of those that was acknowledged or in doubt is retried with its key: each
+// must yield exactly one task (a replay of what was committed, or the create that was not).
+//
 // The database is the one the suite runs on: the embedded PGlite in a temporary DATA_DIR in
 // `npm test`, a fresh PostgreSQL database (DATABASE_URL) in `npm run test:db`.
 import { randomBytes } from 'node:crypto';
@@ -23,6 +27,8 @@ const KILL_AFTER = 400;
 
 interface Attempt {
   user: string;
+  /** The Idempotency-Key it was sent with (clients with an even number send one). */
+  key?: string;
   body: { title: string; description?: string; completed?: boolean };
   /** The 201 body; undefined while in flight or when no answer came. */
   acked?: Task;
@@ -65,12 +71,12 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
       const body: Attempt['body'] = { title: `c${c}-n${n}-${randomBytes(3).toString('hex')}` };
       if (n % 5 !== 0) body.description = `client ${c}, request ${n}: ${randomBytes(12).toString('base64')}`;
       if (n % 3 === 0) body.completed = true;
-      const attempt: Attempt = { user, body };
+      const attempt: Attempt = { user, body, ...(c % 2 === 0 ? { key: `sigkill-${c}-${n}-${randomBytes(4).toString('hex')}` } : {}) };
       attempts.push(attempt);
       try {
         const res = await fetch(`${first.base}/api/tasks`, {
           method: 'POST',
-          headers: { ...auth(user), 'content-type': 'application/json' },
+          headers: { ...auth(user), 'content-type': 'application/json', ...(attempt.key ? { 'idempotency-key': attempt.key } : {}) },
           body: JSON.stringify(body),
         });
         const text = await res.text();
@@ -131,6 +137,32 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   }
   t.equal(byTitle.size, ackedAttempts.length + committedInDoubt.length, 'the database holds the acknowledged tasks plus committed in-doubt ones, nothing else');
 
+  // Every keyed create that was acknowledged or in doubt, retried with its key: exactly one task each.
+  const retried = attempts.filter((a) => a.key && (a.acked || inDoubt.includes(a)));
+  let replays = 0;
+  let createdOnRetry = 0;
+  const badRetries: string[] = [];
+  for (const a of retried) {
+    const res = await fetch(`${second.base}/api/tasks`, {
+      method: 'POST',
+      headers: { ...auth(a.user), 'content-type': 'application/json', 'idempotency-key': a.key! },
+      body: JSON.stringify(a.body),
+    });
+    const task = (await res.json()) as Task;
+    const replayed = res.headers.get('idempotent-replayed') === 'true';
+    const committed = byTitle.get(a.body.title);
+    if (res.status !== 201) badRetries.push(`${a.key}: ${res.status}`);
+    else if (committed ? !replayed || JSON.stringify(task) !== JSON.stringify(committed) : replayed) badRetries.push(`${a.key}: committed ${Boolean(committed)}, replayed ${replayed}`);
+    if (replayed) replays++;
+    else createdOnRetry++;
+  }
+  t.same(badRetries, [], 'each retry replays the committed create, or creates the one that was not committed');
+  t.ok(retried.some((a) => a.acked), 'acknowledged keyed creates were retried');
+  const afterRetry = new Map<string, number>();
+  for (let u = 0; u < USERS; u++) for (const task of await listAll(second.base, userOf(u))) afterRetry.set(task.title, (afterRetry.get(task.title) ?? 0) + 1);
+  t.same(retried.filter((a) => afterRetry.get(a.body.title) !== 1).map((a) => a.key), [], 'every retried create exists exactly once');
+  t.equal([...afterRetry.values()].reduce((x, y) => x + y, 0), byTitle.size + createdOnRetry, 'the retries added only the creates that had not been committed');
+
   // Still writable, and a graceful stop works after the recovery.
   const after = await fetch(`${second.base}/api/tasks`, {
     method: 'POST',
@@ -144,6 +176,7 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   t.comment(
     `${DATABASE_KIND}: ${attempts.length} creates sent by ${CLIENTS} clients; ${ackedAttempts.length} acknowledged (201), ` +
       `${missing.length} of them missing and ${changed.length} changed after the restart; ` +
-      `${inDoubt.length} in doubt at the SIGKILL (${inFlightAtKill} in flight when it was sent), ${committedInDoubt.length} of them committed anyway`,
+      `${inDoubt.length} in doubt at the SIGKILL (${inFlightAtKill} in flight when it was sent), ${committedInDoubt.length} of them committed anyway; ` +
+      `${retried.length} keyed creates retried after the restart: ${replays} replayed, ${createdOnRetry} created`,
   );
 });

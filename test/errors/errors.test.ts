@@ -79,7 +79,8 @@ t.test('start-up refuses a database that is behind (migrations off) or ahead of 
   };
   await t.rejects(start({ MIGRATE_ON_START: 'false' }), {
     name: 'StartupError',
-    message: /schema is behind \(pending: 2026_11_22_0001_users_and_tasks\) and MIGRATE_ON_START is off/,
+    // Every migration is pending, the first one first (later ones are added by later releases).
+    message: /schema is behind \(pending: 2026_11_22_0001_users_and_tasks(, \d{4}_\d\d_\d\d_\d{4}_\w+)*\) and MIGRATE_ON_START is off/,
   });
   const app = await buildApp(testConfig(), { logger: false, database });
   await app.ready();

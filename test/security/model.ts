@@ -228,7 +228,7 @@ export class ModelRunner {
       else if (o.op === 'list') expectedStatus = 200;
       else if (o.op === 'create') {
         expectedStatus = 201;
-        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false };
+        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false, version: 1 };
       } else if (!current) expectedStatus = 404;
       else if (o.op === 'delete') expectedStatus = 204;
       else {
@@ -239,6 +239,8 @@ export class ModelRunner {
           title: changes.title ?? current.title,
           description: changes.description !== undefined ? changes.description : current.description,
           completed: changes.completed ?? current.completed,
+          // Every write moves the version by one; a read or an empty PATCH does not.
+          version: o.op === 'get' || (o.op === 'patch' && Object.keys(o.body).length === 0) ? current.version : current.version + 1,
         };
       }
 

@@ -95,7 +95,7 @@ for (const family of families) {
     t.match(task.updated_at, ISO_UTC);
     t.equal(task.created_at, task.updated_at, 'a new task has updated_at = created_at');
     t.ok(Math.abs(Date.parse(task.created_at) - before) < 60_000, 'created_at is now');
-    t.same(Object.keys(task).sort(), ['completed', 'created_at', 'description', 'id', 'title', 'updated_at', 'user_id']);
+    t.same(Object.keys(task).sort(), ['completed', 'created_at', 'description', 'id', 'title', 'updated_at', 'user_id', 'version']);
 
     t.equal(res.headers.location, `${family.collection(user)}/${task.id}`, 'Location points at the task in the family used');
     const got = await call(app, { method: 'GET', url: String(res.headers.location), as: user });
