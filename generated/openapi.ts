@@ -768,14 +768,12 @@ export interface components {
          *     changed since, the answer is `412` with the current `ETag` and nothing
          *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
          *     match. Another user's task is `404` whatever this header says.
-         * @example "3"
          */
         IfMatch: string;
         /**
          * @description The `ETag`(s) the client already has (or `*`). When one matches the
          *     current representation (weak comparison), the answer is `304` with no
          *     body.
-         * @example "3"
          */
         IfNoneMatch: string;
         /**
@@ -789,7 +787,6 @@ export interface components {
          *     request is still being processed, `409` `idempotency_key_in_progress`.
          *     Only successful answers are kept: after an error the key is free.
          *     1–255 visible ASCII characters.
-         * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
          */
         IdempotencyKey: string;
     };
@@ -941,7 +938,6 @@ export interface operations {
                  * @description The `ETag`(s) the client already has (or `*`). When one matches the
                  *     current representation (weak comparison), the answer is `304` with no
                  *     body.
-                 * @example "3"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -974,7 +970,6 @@ export interface operations {
                  *     request is still being processed, `409` `idempotency_key_in_progress`.
                  *     Only successful answers are kept: after an error the key is free.
                  *     1–255 visible ASCII characters.
-                 * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1003,7 +998,6 @@ export interface operations {
                  * @description The `ETag`(s) the client already has (or `*`). When one matches the
                  *     current representation (weak comparison), the answer is `304` with no
                  *     body.
-                 * @example "3"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -1036,7 +1030,6 @@ export interface operations {
                  *     changed since, the answer is `412` with the current `ETag` and nothing
                  *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
                  *     match. Another user's task is `404` whatever this header says.
-                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -1072,7 +1065,6 @@ export interface operations {
                  *     changed since, the answer is `412` with the current `ETag` and nothing
                  *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
                  *     match. Another user's task is `404` whatever this header says.
-                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -1111,7 +1103,6 @@ export interface operations {
                  *     changed since, the answer is `412` with the current `ETag` and nothing
                  *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
                  *     match. Another user's task is `404` whatever this header says.
-                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -1147,7 +1138,6 @@ export interface operations {
                  *     changed since, the answer is `412` with the current `ETag` and nothing
                  *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
                  *     match. Another user's task is `404` whatever this header says.
-                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -1161,7 +1151,6 @@ export interface operations {
                  *     request is still being processed, `409` `idempotency_key_in_progress`.
                  *     Only successful answers are kept: after an error the key is free.
                  *     1–255 visible ASCII characters.
-                 * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1221,7 +1210,6 @@ export interface operations {
                  * @description The `ETag`(s) the client already has (or `*`). When one matches the
                  *     current representation (weak comparison), the answer is `304` with no
                  *     body.
-                 * @example "3"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -1261,7 +1249,6 @@ export interface operations {
                  *     request is still being processed, `409` `idempotency_key_in_progress`.
                  *     Only successful answers are kept: after an error the key is free.
                  *     1–255 visible ASCII characters.
-                 * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
@@ -1297,7 +1284,6 @@ export interface operations {
                  * @description The `ETag`(s) the client already has (or `*`). When one matches the
                  *     current representation (weak comparison), the answer is `304` with no
                  *     body.
-                 * @example "3"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
@@ -1336,7 +1322,6 @@ export interface operations {
                  *     changed since, the answer is `412` with the current `ETag` and nothing
                  *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
                  *     match. Another user's task is `404` whatever this header says.
-                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -1378,7 +1363,6 @@ export interface operations {
                  *     changed since, the answer is `412` with the current `ETag` and nothing
                  *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
                  *     match. Another user's task is `404` whatever this header says.
-                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -1423,7 +1407,6 @@ export interface operations {
                  *     changed since, the answer is `412` with the current `ETag` and nothing
                  *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
                  *     match. Another user's task is `404` whatever this header says.
-                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -1465,7 +1448,6 @@ export interface operations {
                  *     changed since, the answer is `412` with the current `ETag` and nothing
                  *     is written. `*` means "if the task exists". Weak tags (`W/"…"`) never
                  *     match. Another user's task is `404` whatever this header says.
-                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -1479,7 +1461,6 @@ export interface operations {
                  *     request is still being processed, `409` `idempotency_key_in_progress`.
                  *     Only successful answers are kept: after an error the key is free.
                  *     1–255 visible ASCII characters.
-                 * @example 5f0c2b8e-9d1a-4c47-b6f2-0a3e7d9c1b24
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
