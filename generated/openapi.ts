@@ -144,7 +144,10 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -174,7 +177,10 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -217,7 +223,10 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -689,7 +698,10 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The owner's user id; must equal the token's `sub`.
+         * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+         *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+         *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+         *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
          * @example user_2a8f3c
          */
         UserId: string;
@@ -1082,7 +1094,10 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1110,7 +1125,10 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1150,7 +1168,10 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1184,7 +1205,10 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1231,7 +1255,10 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1273,7 +1300,10 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1318,7 +1348,10 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example user_2a8f3c
                  */
                 user_id: components["parameters"]["UserId"];

@@ -62,7 +62,10 @@ function messageOf(e: ErrorObject): string {
     case 'maxLength':
       return `must be at most ${String(params.limit)} characters`;
     case 'pattern':
-      return params.pattern === '\\S' ? 'must not be blank' : `must match ${String(params.pattern)}`;
+      if (params.pattern === '\\S') return 'must not be blank';
+      // UserId: `/api/tasks/…` is the caller-implied family, never a user's (openapi.yaml).
+      if (params.pattern === '^(?!tasks$)') return 'must not be "tasks" (reserved: /api/tasks is the caller\'s own family)';
+      return `must match ${String(params.pattern)}`;
     case 'not':
       // The contract uses `not` only to keep U+0000 out of text (PostgreSQL cannot store it).
       return 'must not contain the NUL character (U+0000)';
