@@ -9,6 +9,7 @@ const LOCATIONS: Record<string, FieldError['in']> = { body: 'body', params: 'pat
 
 export const MAX_FIELD_ERRORS = 50;
 export const MAX_FIELD_LENGTH = 200;
+const NO_NUL = 'must not contain the NUL character (U+0000)';
 /** Entries named in the 422's detail sentence; the rest are only in `errors`. */
 const SUMMARIZED = 5;
 
@@ -63,12 +64,13 @@ function messageOf(e: ErrorObject): string {
       return `must be at most ${String(params.limit)} characters`;
     case 'pattern':
       if (params.pattern === '\\S') return 'must not be blank';
+      if (params.pattern === '^[^\\u0000]*$') return NO_NUL;
       // UserId: `/api/tasks/…` is the caller-implied family, never a user's (openapi.yaml).
       if (params.pattern === '^(?!tasks$)') return 'must not be "tasks" (reserved: /api/tasks is the caller\'s own family)';
       return `must match ${String(params.pattern)}`;
     case 'not':
       // The contract uses `not` only to keep U+0000 out of text (PostgreSQL cannot store it).
-      return 'must not contain the NUL character (U+0000)';
+      return NO_NUL;
     case 'format':
       return params.format === 'uuid' ? 'must be a UUID' : `must be a valid ${String(params.format)}`;
     case 'enum':

@@ -68,6 +68,9 @@ t.test('one clear message per field', async (t) => {
     [{ title: '   ' }, [{ field: 'title', message: 'must not be blank' }]],
     [{ title: 'x'.repeat(101) }, [{ field: 'title', message: 'must be at most 100 characters' }]],
     [{ title: 5 }, [{ field: 'title', message: 'must be a string' }]],
+    [{ title: 'a\u0000' }, [{ field: 'title', message: 'must not contain the NUL character (U+0000)' }]],
+    [{ title: 'x', description: 'a\u0000' }, [{ field: 'description', message: 'must not contain the NUL character (U+0000)' }]],
+    [{ title: 'x', description: 7 }, [{ field: 'description', message: 'must be a string or null' }]],
     [{ title: '', description: 'd'.repeat(1001), extra: 1 }, [
       { field: 'title', message: 'must not be empty' },
       { field: 'description', message: 'must be at most 1000 characters' },
