@@ -2,7 +2,8 @@
 // Node's HTTP parser (conflicting framing, huge headers), have the contract's ApiError shape, a
 // stable code, a declared status, and never echo the request.
 import t from 'tap';
-import { assertMatchesContract, build, call, tokenFor } from '../helper.js';
+import { buildApp } from '../../src/app.js';
+import { assertMatchesContract, build, call, freshDatabase, testConfig, tokenFor } from '../helper.js';
 import { exchange, parseAnswer, portOf } from '../support/raw-http.js';
 
 const app = await build(t);
@@ -71,4 +72,22 @@ t.test('headers over 16 KiB are 431 headers_too_large in the error shape; the to
   await assertMatchesContract('GET', '/api/tasks', res);
   t.match(res.json(), { error: 'headers_too_large', status: 431, title: 'Request Header Fields Too Large' });
   t.notMatch(text, /secret/);
+});
+
+t.test('a refused request is logged with the parser reason and its request id, never its bytes', async (t) => {
+  const lines: string[] = [];
+  const logged = await buildApp(testConfig({ LOG_LEVEL: 'info' }), { logger: { write: (line) => void lines.push(line) }, database: await freshDatabase(t) });
+  t.teardown(() => logged.close());
+  await logged.listen({ host: '127.0.0.1', port: 0 });
+  const token = tokenFor('alice');
+  const answers = [
+    await exchange(portOf(logged), `GET /api/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`),
+    await exchange(portOf(logged), `POST /api/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}`),
+  ].map(({ text }) => parseAnswer(text));
+  const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'client_error');
+  t.match(events, [
+    { reason: 'HPE_HEADER_OVERFLOW', status: 431, reqId: answers[0]!.headers['x-request-id'] },
+    { reason: /^HPE_/, status: 400, reqId: answers[1]!.headers['x-request-id'] },
+  ]);
+  t.notMatch(lines.join(''), token.split('.')[1]!, 'no token in the logs');
 });
