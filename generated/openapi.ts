@@ -153,7 +153,10 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -183,7 +186,10 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -223,7 +229,10 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -272,6 +281,7 @@ export interface components {
              */
             updated_at: string;
             /**
+             * Format: int32
              * @description Server-managed counter: 1 at creation, one more on every write.
              *     The task's `ETag` is `"<version>"`, so a client editing a task from
              *     the list can send `If-Match: "<version>"` without fetching it first.
@@ -319,32 +329,45 @@ export interface components {
         /**
          * @description The one error shape, for every error status. `error` is a stable
          *     machine-readable code; `detail` is a sentence for people. The
-         *     RFC 9457 members `status` and `title` are included.
+         *     RFC 9457 members `status` and `title` are included. Nothing the
+         *     client sent is echoed, except the names of offending fields in
+         *     `errors` (cut to 200 characters).
          */
         ApiError: {
-            /**
-             * @description Stable machine-readable code.
-             * @enum {string}
-             */
-            error: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "internal_error" | "service_unavailable" | "overloaded" | "precondition_failed" | "idempotency_key_reused" | "idempotency_key_in_progress";
+            error: components["schemas"]["ErrorCode"];
             /** @description A human-readable sentence; safe to show to users. */
             detail: string;
-            /** @description The HTTP status code (RFC 9457). */
+            /**
+             * Format: int32
+             * @description The HTTP status code (RFC 9457).
+             */
             status: number;
             /** @description The HTTP status phrase (RFC 9457). */
             title: string;
-            /** @description The request's id, as it appears in the server's logs. */
+            /** @description The request's id, as it appears in the server's logs (the client's `x-request-id` when well-formed, else a UUID). */
             request_id?: string;
-            /** @description Present on `validation_failed`; one entry per problem. */
+            /** @description Present on `validation_failed`; one entry per offending field (at most 50). */
             errors?: components["schemas"]["FieldError"][];
         };
+        /**
+         * @description Stable machine-readable error code; new codes may be added.
+         *     `malformed_json` (400): the body is not valid JSON or not UTF-8.
+         *     `bad_request` (400): the request itself is malformed.
+         *     `request_timeout` (408), `uri_too_long` (414), `headers_too_large` (431):
+         *     refused before routing.
+         *     `precondition_failed` (412), `idempotency_key_in_progress` (409),
+         *     `idempotency_key_reused` (422): conditional requests and
+         *     `Idempotency-Key` (`docs/CONCURRENCY.md`).
+         * @enum {string}
+         */
+        ErrorCode: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "headers_too_large" | "internal_error" | "service_unavailable" | "overloaded" | "precondition_failed" | "idempotency_key_reused" | "idempotency_key_in_progress";
         FieldError: {
             /**
              * @description Where the offending value was (`header`, with the header's lower-case name as `field`).
              * @enum {string}
              */
             in: "body" | "path" | "query" | "header";
-            /** @description The offending field (dotted path; empty for the body as a whole). */
+            /** @description The offending field (dotted path; empty for the body as a whole), cut to 200 characters. */
             field: string;
             /** @description Why it was rejected. */
             message: string;
@@ -520,19 +543,78 @@ export interface components {
                 "application/json": components["schemas"]["ApiError"];
             };
         };
-        /** @description The body is not valid JSON. */
-        MalformedJson: {
+        /**
+         * @description The request cannot be read: its body is not valid JSON or not UTF-8
+         *     (`malformed_json`), or the request itself is malformed (`bad_request`:
+         *     a path that is not valid percent-encoding, conflicting `Content-Length`
+         *     and `Transfer-Encoding`, a request line HTTP cannot parse). A request
+         *     HTTP cannot parse is answered before routing, on any path, and its
+         *     connection is closed.
+         */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description The request's headers (within `HEADERS_TIMEOUT_SECONDS`) or the whole
+         *     request (within `REQUEST_TIMEOUT_SECONDS`) did not arrive in time.
+         *     Answered before routing, on any path; the connection is closed.
+         */
+        RequestTimeout: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 /**
                  * @example {
-                 *       "error": "malformed_json",
-                 *       "detail": "The request body is not valid JSON.",
-                 *       "status": 400,
-                 *       "title": "Bad Request",
-                 *       "request_id": "req-1"
+                 *       "error": "request_timeout",
+                 *       "detail": "The request did not arrive in time.",
+                 *       "status": 408,
+                 *       "title": "Request Timeout",
+                 *       "request_id": "6f1c2a8e-5d1b-4f4e-9a3b-2c7d8e9f0a1b"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /** @description A path segment is longer than the router accepts (1024 characters). The path is not echoed. */
+        UriTooLong: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "uri_too_long",
+                 *       "detail": "A path segment is longer than 1024 characters.",
+                 *       "status": 414,
+                 *       "title": "URI Too Long",
+                 *       "request_id": "6f1c2a8e-5d1b-4f4e-9a3b-2c7d8e9f0a1b"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
+        /**
+         * @description The request headers are larger than 16 KiB (a huge token or cookie).
+         *     Answered before routing, on any path; the connection is closed.
+         */
+        HeadersTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "headers_too_large",
+                 *       "detail": "The request headers are larger than 16 KiB.",
+                 *       "status": 431,
+                 *       "title": "Request Header Fields Too Large",
+                 *       "request_id": "6f1c2a8e-5d1b-4f4e-9a3b-2c7d8e9f0a1b"
                  *     }
                  */
                 "application/json": components["schemas"]["ApiError"];
@@ -730,7 +812,10 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The owner's user id; must equal the token's `sub`.
+         * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+         *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+         *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+         *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
          * @example demo-user
          */
         UserId: string;
@@ -790,52 +875,7 @@ export interface components {
          */
         IdempotencyKey: string;
     };
-    requestBodies: {
-        TaskCreateBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "title": "Buy groceries",
-                 *       "description": "Milk, eggs, bread"
-                 *     }
-                 */
-                "application/json": components["schemas"]["TaskCreate"];
-            };
-        };
-        TaskReplaceBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "title": "Buy groceries and fruit",
-                 *       "description": null,
-                 *       "completed": false
-                 *     }
-                 */
-                "application/json": components["schemas"]["TaskReplace"];
-            };
-        };
-        TaskPatchBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "description": "Milk, eggs, bread, apples"
-                 *     }
-                 */
-                "application/json": components["schemas"]["TaskPatch"];
-            };
-        };
-        /** @description Omit the body to toggle; send `completed` to set it. */
-        TaskCompletionBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "completed": true
-                 *     }
-                 */
-                "application/json": components["schemas"]["TaskCompletion"];
-            };
-        };
-    };
+    requestBodies: never;
     headers: {
         /**
          * @description The task's version as a strong entity tag, `"<version>"`: send it back in `If-Match` or `If-None-Match`.
@@ -875,6 +915,10 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
         };
     };
     getReady: {
@@ -900,6 +944,9 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -948,9 +995,12 @@ export interface operations {
         responses: {
             200: components["responses"]["TaskList"];
             304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -976,16 +1026,28 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskCreateBody"];
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Buy groceries",
+                 *       "description": "Milk, eggs, bread"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskCreate"];
+            };
+        };
         responses: {
             201: components["responses"]["TaskCreated"];
-            400: components["responses"]["MalformedJson"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["IdempotencyKeyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1011,10 +1073,14 @@ export interface operations {
         responses: {
             200: components["responses"]["TaskOk"];
             304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            414: components["responses"]["UriTooLong"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1039,17 +1105,31 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskReplaceBody"];
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Buy groceries and fruit",
+                 *       "description": null,
+                 *       "completed": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskReplace"];
+            };
+        };
         responses: {
             200: components["responses"]["TaskOk"];
-            400: components["responses"]["MalformedJson"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1083,11 +1163,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1112,17 +1198,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskPatchBody"];
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Milk, eggs, bread, apples"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskPatch"];
+            };
+        };
         responses: {
             200: components["responses"]["TaskOk"];
-            400: components["responses"]["MalformedJson"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1160,18 +1258,31 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["TaskCompletionBody"];
+        /** @description Omit the body to toggle; send `completed` to set it. */
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "completed": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskCompletion"];
+            };
+        };
         responses: {
             200: components["responses"]["TaskCompleted"];
-            400: components["responses"]["MalformedJson"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["IdempotencyKeyInProgress"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1215,7 +1326,10 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1226,10 +1340,14 @@ export interface operations {
         responses: {
             200: components["responses"]["TaskList"];
             304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            414: components["responses"]["UriTooLong"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1254,24 +1372,40 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskCreateBody"];
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Buy groceries",
+                 *       "description": "Milk, eggs, bread"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskCreate"];
+            };
+        };
         responses: {
             201: components["responses"]["TaskCreated"];
-            400: components["responses"]["MalformedJson"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["IdempotencyKeyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1289,7 +1423,10 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1302,11 +1439,15 @@ export interface operations {
         responses: {
             200: components["responses"]["TaskOk"];
             304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            414: components["responses"]["UriTooLong"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1327,7 +1468,10 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1336,18 +1480,32 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskReplaceBody"];
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Buy groceries and fruit",
+                 *       "description": null,
+                 *       "completed": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskReplace"];
+            };
+        };
         responses: {
             200: components["responses"]["TaskOk"];
-            400: components["responses"]["MalformedJson"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1368,7 +1526,10 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1386,12 +1547,18 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1412,7 +1579,10 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1421,18 +1591,30 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["TaskPatchBody"];
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Milk, eggs, bread, apples"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskPatch"];
+            };
+        };
         responses: {
             200: components["responses"]["TaskOk"];
-            400: components["responses"]["MalformedJson"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1466,7 +1648,10 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The owner's user id; must equal the token's `sub`.
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
                  * @example demo-user
                  */
                 user_id: components["parameters"]["UserId"];
@@ -1475,19 +1660,32 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["TaskCompletionBody"];
+        /** @description Omit the body to toggle; send `completed` to set it. */
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "completed": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskCompletion"];
+            };
+        };
         responses: {
             200: components["responses"]["TaskCompleted"];
-            400: components["responses"]["MalformedJson"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["IdempotencyKeyInProgress"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -7,7 +7,9 @@ import type { DatabaseTarget } from './db/connect.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import { jwksKeyLookup } from './auth/jwks.js';
 import { handlers } from './handlers.js';
-import errors from './plugins/errors.js';
+import errors, { answerFrameworkError, MAX_PARAM_LENGTH } from './plugins/errors.js';
+import unreadBody from './plugins/unread-body.js';
+import { answerClientError } from './http/client-errors.js';
 import database from './plugins/database.js';
 import auth from './plugins/auth.js';
 import cors from './plugins/cors.js';
@@ -59,7 +61,7 @@ function tokenVerifier(config: Config, onJwksError: (error: unknown) => void): T
 }
 
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     logger: overrides.logger === false ? false : loggerOptions(config, overrides.logger),
     bodyLimit: config.bodyLimit,
     // Timeouts and the header size limit are set on our own server (src/http/draining-server.ts),
@@ -70,8 +72,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // on open connections during the drain are served, with Connection: close (src/plugins/drain.ts).
     return503OnClosing: false,
     // User ids may be 255 characters (the contract's limit, checked with 422); the router's default
-    // of 100 would answer longer ones with its own 414 before validation.
-    routerOptions: { maxParamLength: 1024 },
+    // of 100 would answer longer ones with 414 before validation.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own failures (undecodable path, over-long parameter) and the HTTP parser's
+    // (bad framing, huge headers, timeouts) answer in the contract's error shape too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: (error, socket) => answerClientError(app.log, error, socket),
     // A well-formed client x-request-id is kept (to trace a call across services), else one is made.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -86,6 +92,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const verifier = tokenVerifier(config, (error) => app.log.warn({ err: error }, 'could not refresh the JWKS; known keys stay in use'));
 
   await app.register(errors);
+  await app.register(unreadBody);
   await app.register(drain, { idleGraceMs: Math.min(1_000, config.shutdownTimeoutMs / 4) });
   await app.register(cors, { origins: config.corsOrigins });
   await app.register(securityHeaders, { docsPrefix: '/docs' });

@@ -1,10 +1,16 @@
-// One place that turns every failure into the contract's Error body: stable codes, no stack
-// traces or SQL, 5xx details generic. Also sets the JSON body parser (JSON only, else 415).
+// One place that turns every failure into the contract's ApiError body: stable codes, no stack
+// traces or SQL, 5xx details generic, the request's input never echoed. Also sets the JSON body
+// parser: JSON only (else 415), UTF-8 only (else 400, nothing stored).
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, errorBody, serviceUnavailable, type ErrorCode, type FieldError } from '../errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { fieldErrors } from '../contract/field-errors.js';
+import { fieldErrors, summarize } from '../contract/field-errors.js';
+
+/** The router's limit on one path parameter (user ids are at most 255 characters, checked with 422). */
+export const MAX_PARAM_LENGTH = 1024;
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 const NULL_BODY = Object.assign(new Error('the body is null'), {
   statusCode: 422,
@@ -16,11 +22,20 @@ export default fp(
   async (app) => {
     // Only application/json bodies are accepted; any other media type is a 415.
     // An empty body counts as no body (e.g. a toggle sent with a JSON content type).
-    const parseJson = app.getDefaultJsonParser('error', 'error');
+    // A `__proto__` or `constructor` key is kept as the own property JSON.parse makes of it (no
+    // prototype is touched): the body schemas refuse it with 422 like any unknown property.
+    const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      if (body === '') return done(null, undefined);
-      parseJson(request, body as string, (error, value) => {
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+      if (body.length === 0) return done(null, undefined);
+      let text: string;
+      try {
+        // Fatal: invalid UTF-8 is refused, not stored as U+FFFD.
+        text = UTF8.decode(body);
+      } catch {
+        return done(new ApiError(400, 'malformed_json', 'The request body is not valid UTF-8.'), undefined);
+      }
+      parseJson(request, text, (error, value) => {
         // Fastify hands validators `null` for "no body", so a JSON null must be refused here.
         if (!error && value === null) return done(NULL_BODY, undefined);
         done(error, value);
@@ -28,13 +43,30 @@ export default fp(
     });
 
     app.setNotFoundHandler((request, reply) =>
-      send(request, reply, new ApiError(404, 'route_not_found', `There is no route ${request.method} ${request.url.split('?', 1)[0]}.`)),
+      // The path is not repeated back: input is never echoed.
+      send(request, reply, new ApiError(404, 'route_not_found', 'There is no such route.')),
     );
 
     app.setErrorHandler((error: FastifyError, request, reply) => send(request, reply, toApiError(error, request, app.initialConfig.bodyLimit)));
   },
   { name: 'errors' },
 );
+
+/**
+ * Fastify's `frameworkErrors` option: failures of the router itself, before any route or hook runs
+ * (an undecodable path, a path parameter over the router's length limit).
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return send(request, reply, new ApiError(400, 'bad_request', 'The request path is not valid percent-encoding.'));
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return send(request, reply, new ApiError(414, 'uri_too_long', `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`));
+  }
+  request.log.error({ err: error }, 'unexpected router error');
+  return send(request, reply, new ApiError(500, 'internal_error', 'An unexpected error occurred.'));
+}
 
 function send(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
   return reply
@@ -48,8 +80,7 @@ function toApiError(error: FastifyError, request: FastifyRequest, bodyLimit: num
   if (error instanceof ApiError) return error;
   if (error.validation) {
     const errors: FieldError[] = fieldErrors(error.validation as never, error.validationContext);
-    const summary = errors.map((e) => `${e.in}${e.field ? `.${e.field}` : ''} ${e.message}`).join('; ');
-    return new ApiError(422, 'validation_failed', `The request is invalid: ${summary}.`, {}, errors);
+    return new ApiError(422, 'validation_failed', `The request is invalid: ${summarize(errors)}.`, {}, errors);
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -475,11 +475,17 @@ for (const family of families) {
   t.test(`${family.name}: malformed JSON is 400 on every operation with a body`, async (t) => {
     const user = userFor('malformed');
     const task = await create(t, family, user, { title: 'Intact' });
-    for (const payload of ['{"title": ', '{title: "x"}', '{"title":"x"} trailing', "{'title':'x'}", '{"__proto__": {"admin": true}, "title": "x"}']) {
+    for (const payload of ['{"title": ', '{title: "x"}', '{"title":"x"} trailing', "{'title':'x'}"]) {
       for (const { op, method, url } of bodyOperations(family, user, task.id)) {
         const res = await call(app, { method, url, as: user, payload, headers: { 'content-type': 'application/json' } });
         assertError(t, res, 400, 'malformed_json', `${op} ${payload}`);
       }
+    }
+    // A __proto__ key is valid JSON: an unknown property like any other (test/errors/bodies.test.ts).
+    for (const { op, method, url } of bodyOperations(family, user, task.id)) {
+      const payload = '{"__proto__": {"admin": true}, "title": "x"}';
+      const res = await call(app, { method, url, as: user, payload, headers: { 'content-type': 'application/json' } });
+      assertInvalid(t, res, 'body', '__proto__', `${op} ${payload}`);
     }
     t.same((await fetchTask(user, family, task.id)).json(), task, 'nothing changed');
     t.equal((await call(app, { method: 'GET', url: family.collection(user), as: user })).json<Task[]>().length, 1, 'nothing created');
