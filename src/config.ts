@@ -1,4 +1,6 @@
 // Configuration is read from the environment once, here, at start-up; the rest of the code gets a Config.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import envSchema from 'env-schema';
 
 export interface Config {
@@ -111,13 +113,29 @@ interface Env {
 
 const ASYMMETRIC_ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
 
+/** Empty strings mean "unset", as in most .env files (`DATABASE_URL=`, `NODE_ENV=`). */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+/**
+ * The variables the process runs with: the `.env` file (when there is one) under the process
+ * environment, which wins where it sets a value. Empty values are unset on both sides, so an empty
+ * `NODE_ENV=` in the shell leaves the file's value, and the file's `DATABASE_URL=` means none.
+ * process.env itself is left as it is (not `process.loadEnvFile`, which would write the file's
+ * empty strings into it for every library to see).
+ */
+export function environment(processEnv: NodeJS.ProcessEnv = process.env, envFile = '.env'): Record<string, string> {
+  const file = existsSync(envFile) ? withoutEmpty(parseEnv(readFileSync(envFile, 'utf8'))) : {};
+  return { ...file, ...withoutEmpty(processEnv) };
+}
+
 /** Validates the environment into a Config; throws ConfigError with a one-line reason. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   let raw: Env;
   try {
-    // Empty strings mean "unset", as in most .env files.
-    const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-    raw = envSchema<Env>({ schema, data });
+    // Only `env` is read: env-schema would otherwise merge process.env under it (empty strings included).
+    raw = envSchema<Env>({ schema, data: withoutEmpty(env), env: false });
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, environment, loadConfig } from '../src/config.js';
 
 t.test('defaults', async (t) => {
   const config = loadConfig({});
@@ -40,6 +40,31 @@ t.test('bad values are refused with a one-line reason', async (t) => {
 t.test('production refuses to start without a secret', async (t) => {
   t.throws(() => loadConfig({ NODE_ENV: 'production' }), { name: 'ConfigError', message: /BETTER_AUTH_SECRET/ });
   t.equal(loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: 'x'.repeat(32) }).nodeEnv, 'production');
+});
+
+t.test('only the given variables are read: empty ones are unset even when process.env holds them', async (t) => {
+  const saved = { ...process.env };
+  t.teardown(() => {
+    for (const key of ['DATABASE_URL', 'MIGRATE_ON_START', 'NODE_ENV', 'PORT']) delete process.env[key];
+    Object.assign(process.env, saved);
+  });
+  // What process.loadEnvFile('.env.example') used to leave behind, which env-schema then read on its own.
+  Object.assign(process.env, { DATABASE_URL: '', MIGRATE_ON_START: '', NODE_ENV: '', PORT: 'not-a-port' });
+  const config = loadConfig({ DATABASE_URL: '', MIGRATE_ON_START: '', NODE_ENV: '' });
+  t.equal(config.databaseUrl, undefined);
+  t.equal(config.migrateOnStart, true);
+  t.equal(config.nodeEnv, 'development', 'NODE_ENV= (empty) is development');
+  t.equal(config.port, 8000, 'process.env is not read behind the caller\'s back');
+});
+
+t.test('environment(): the .env file under the process environment; empty values unset on both sides', async (t) => {
+  const { writeFileSync } = await import('node:fs');
+  const dir = t.testdir();
+  const file = `${dir}/.env`;
+  writeFileSync(file, 'PORT=8000\nNODE_ENV=production\nDATABASE_URL=\nHOST=127.0.0.1\n');
+  const env = environment({ PORT: '0', NODE_ENV: '', DATABASE_URL: '', LOG_LEVEL: 'warn' }, file);
+  t.same(env, { PORT: '0', NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  t.same(environment({ PORT: '1' }, `${dir}/absent.env`), { PORT: '1' }, 'no file: the process environment alone');
 });
 
 t.test('.env.example documents every variable and loads as it is', async (t) => {
