@@ -33,6 +33,7 @@ export interface Config {
     readonly betterAuthUrl: string | undefined;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
+    /** Clock skew accepted on exp/nbf: an auth server whose clock runs ahead issues tokens "from the future". */
     readonly clockToleranceSeconds: number;
     /** Better Auth's JWKS (asymmetric tokens); undefined when neither JWKS_URL nor BETTER_AUTH_URL is set. */
     readonly jwksUrl: string | undefined;
@@ -73,7 +74,7 @@ const schema = {
     BETTER_AUTH_URL: { type: 'string', pattern: '^https?://' },
     JWT_ISSUER: { type: 'string', minLength: 1 },
     JWT_AUDIENCE: { type: 'string', minLength: 1 },
-    JWT_CLOCK_TOLERANCE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 5 },
+    JWT_CLOCK_TOLERANCE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
     JWKS_URL: { type: 'string', pattern: '^https?://' },
     JWT_ALGORITHMS: { type: 'string', default: 'EdDSA,ES256,ES512,PS256,RS256' },
     JWKS_COOLDOWN_SECONDS: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },

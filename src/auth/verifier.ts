@@ -52,14 +52,20 @@ const MAX_SUBJECT_LENGTH = 255;
 const UNKNOWN_KEY = 'unknown signing key';
 
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const toleranceMs = options.clockToleranceSeconds * 1000;
   const common = (claims: Claims) => ({
     // fast-jwt checks iss/aud only when present: a configured one must also be required.
     requiredClaims: ['exp', 'sub', ...(claims.issuer ? ['iss'] : []), ...(claims.audience ? ['aud'] : [])],
-    clockTolerance: options.clockToleranceSeconds * 1000,
+    clockTolerance: toleranceMs,
     ...(claims.issuer ? { allowedIss: claims.issuer } : {}),
     ...(claims.audience ? { allowedAud: claims.audience } : {}),
     // Verified tokens are cached (bounded, and never past their `exp`): a repeat request skips the crypto.
     cache: 10_000,
+    // fast-jwt keeps a failure for clockTolerance + errorCacheTTL ms. A failure that time or a JWKS refetch
+    // can cure (not yet valid; a key not known yet, right after a rotation) is not kept at all; the rest are
+    // kept for the tolerance, so the same bad token sent again costs no signature check.
+    errorCacheTTL: (error: TokenError) =>
+      error.code === TokenError.codes.inactive || error.code === TokenError.codes.keyFetchingError ? -toleranceMs - 1 : 0,
   });
   const byAlgorithm = new Map<string, PayloadVerifier>();
   if (options.hs256) {
