@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import envSchema from 'env-schema';
+import { betterAuthJwksUrl, betterAuthOrigin } from './auth/better-auth-url.js';
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -30,6 +31,7 @@ export interface Config {
   readonly auth: {
     /** HS256 secret; in development a generated one is filled in by the server when absent. */
     readonly secret: string | undefined;
+    /** Better Auth's origin (BETTER_AUTH_URL normalised as Better Auth does): the `iss`/`aud` of its tokens. */
     readonly betterAuthUrl: string | undefined;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
@@ -39,7 +41,7 @@ export interface Config {
     readonly jwksUrl: string | undefined;
     /** Asymmetric algorithms accepted from the JWKS. */
     readonly jwksAlgorithms: readonly string[];
-    /** An unknown `kid` refetches the JWKS at most once per this many seconds. */
+    /** The JWKS is fetched at most once per this many seconds; an unknown `kid` waits for the next fetch. */
     readonly jwksCooldownSeconds: number;
   };
   /** Repeated authentication failures from one client address get 429 (null: off). */
@@ -77,7 +79,7 @@ const schema = {
     JWT_CLOCK_TOLERANCE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
     JWKS_URL: { type: 'string', pattern: '^https?://' },
     JWT_ALGORITHMS: { type: 'string', default: 'EdDSA,ES256,ES512,PS256,RS256' },
-    JWKS_COOLDOWN_SECONDS: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },
+    JWKS_COOLDOWN_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 1 },
     AUTH_RATE_LIMIT_MAX: { type: 'integer', minimum: 0, maximum: 1000000, default: 20 },
     AUTH_RATE_LIMIT_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
   },
@@ -141,7 +143,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }
 
-  const jwksUrl = raw.JWKS_URL ?? (raw.BETTER_AUTH_URL ? `${raw.BETTER_AUTH_URL.replace(/\/+$/, '')}/api/auth/jwks` : undefined);
+  for (const name of ['BETTER_AUTH_URL', 'JWKS_URL'] as const) {
+    const value = raw[name];
+    if (value !== undefined && !URL.canParse(value)) throw new ConfigError(`${name} must be a URL; got "${value}"`);
+  }
+  const betterAuthUrl = raw.BETTER_AUTH_URL === undefined ? undefined : betterAuthOrigin(raw.BETTER_AUTH_URL);
+  const jwksUrl = raw.JWKS_URL ?? (raw.BETTER_AUTH_URL === undefined ? undefined : betterAuthJwksUrl(raw.BETTER_AUTH_URL));
   const jwksAlgorithms = raw.JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
   const unknown = jwksAlgorithms.filter((a) => !ASYMMETRIC_ALGORITHMS.includes(a));
   if (unknown.length > 0 || jwksAlgorithms.length === 0) {
@@ -182,7 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: raw.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     auth: {
       secret: raw.BETTER_AUTH_SECRET,
-      betterAuthUrl: raw.BETTER_AUTH_URL,
+      betterAuthUrl,
       issuer: raw.JWT_ISSUER,
       audience: raw.JWT_AUDIENCE,
       clockToleranceSeconds: raw.JWT_CLOCK_TOLERANCE_SECONDS,

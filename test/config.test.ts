@@ -91,3 +91,21 @@ t.test('production: a short secret refuses; a JWKS alone is enough; algorithms a
   }
   t.equal(loadConfig({ AUTH_RATE_LIMIT_MAX: '0' }).authRateLimit, null, '0 turns the auth-failure limit off');
 });
+
+t.test('BETTER_AUTH_URL is normalised as Better Auth does: iss/aud are its origin; the JWKS is under its path or /api/auth', async (t) => {
+  const cases: Array<[string, string, string]> = [
+    ['http://host:3000/', 'http://host:3000', 'http://host:3000/api/auth/jwks'],
+    ['http://host:3000', 'http://host:3000', 'http://host:3000/api/auth/jwks'],
+    ['http://host:3000//', 'http://host:3000', 'http://host:3000/api/auth/jwks'],
+    ['https://Auth.Example.com:443/', 'https://auth.example.com', 'https://Auth.Example.com:443/api/auth/jwks'],
+    ['https://example.com/api/auth/', 'https://example.com', 'https://example.com/api/auth/jwks'],
+    ['https://example.com/auth', 'https://example.com', 'https://example.com/auth/jwks'],
+  ];
+  for (const [url, origin, jwks] of cases) {
+    const { auth } = loadConfig({ BETTER_AUTH_URL: url });
+    t.equal(auth.betterAuthUrl, origin, `${url}: iss/aud`);
+    t.equal(auth.jwksUrl, jwks, `${url}: JWKS`);
+  }
+  t.throws(() => loadConfig({ BETTER_AUTH_URL: 'http://' }), { name: 'ConfigError', message: /BETTER_AUTH_URL must be a URL/ });
+  t.equal(loadConfig({}).auth.jwksCooldownSeconds, 1, 'JWKS refetch at most once a second by default');
+});
