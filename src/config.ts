@@ -44,7 +44,7 @@ export interface Config {
     /** The JWKS is fetched at most once per this many seconds; an unknown `kid` waits for the next fetch. */
     readonly jwksCooldownSeconds: number;
   };
-  /** Repeated authentication failures from one client address get 429 (null: off). */
+  /** Repeated failed signature checks from one client address get 429 (null: off). */
   readonly authRateLimit: { readonly max: number; readonly windowSeconds: number } | null;
 }
 
@@ -80,7 +80,7 @@ const schema = {
     JWKS_URL: { type: 'string', pattern: '^https?://' },
     JWT_ALGORITHMS: { type: 'string', default: 'EdDSA,ES256,ES512,PS256,RS256' },
     JWKS_COOLDOWN_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 1 },
-    AUTH_RATE_LIMIT_MAX: { type: 'integer', minimum: 0, maximum: 1000000, default: 20 },
+    AUTH_RATE_LIMIT_MAX: { type: 'integer', minimum: 0, maximum: 1000000, default: 300 },
     AUTH_RATE_LIMIT_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
   },
 } as const;

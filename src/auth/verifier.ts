@@ -90,17 +90,24 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   }
   if (byAlgorithm.size === 0) throw new Error('no token verifier is configured');
 
-  const decodeHeader = createDecoder({ complete: true });
+  const decodeToken = createDecoder({ complete: true });
 
   return async (token) => {
-    let alg: unknown;
+    let decoded: { header: { alg?: unknown }; payload: { exp?: unknown; nbf?: unknown } };
     try {
-      alg = (decodeHeader(token) as { header: { alg?: unknown } }).header.alg;
+      decoded = decodeToken(token) as typeof decoded;
     } catch {
       throw new AuthError('malformed_token');
     }
+    const { alg } = decoded.header;
     const verify = typeof alg === 'string' ? byAlgorithm.get(alg) : undefined;
     if (!verify) throw new AuthError('unsupported_algorithm');
+    // Out-of-time tokens are refused before any signature work (the most common failure: a frontend's
+    // expired token), with fast-jwt's own bounds; it checks them again after the signature.
+    const { exp, nbf } = decoded.payload;
+    const now = Date.now();
+    if (typeof exp === 'number' && now > exp * 1000 + toleranceMs) throw new AuthError('expired');
+    if (typeof nbf === 'number' && now < nbf * 1000 - toleranceMs) throw new AuthError('not_yet_valid');
 
     let payload: Record<string, unknown>;
     try {
