@@ -763,9 +763,10 @@ export interface components {
             };
         };
         /**
-         * @description Too many failed authentications from this client address within the
-         *     window; this request failed authentication too. Retry after
-         *     `Retry-After` seconds. Requests with a valid token are not limited.
+         * @description Too many tokens with a wrong signature from this client address within
+         *     the window; this request's token failed its signature check too. Retry
+         *     after `Retry-After` seconds. Requests with a valid token are not
+         *     limited, and missing, malformed or expired tokens are always `401`.
          */
         TooManyRequests: {
             headers: {

@@ -1,7 +1,6 @@
 // npm run migrate -- [status|up|down|latest|to <name>]   (default: status)
 // Uses the same configuration as the server (DATABASE_URL, else the embedded database under DATA_DIR).
-import { existsSync } from 'node:fs';
-import { loadConfig } from '../src/config.js';
+import { environment, loadConfig } from '../src/config.js';
 import { databaseTarget } from '../src/app.js';
 import { connect, describeTarget } from '../src/db/connect.js';
 import { ensureSucceeded, migrator } from '../src/db/migrate.js';
@@ -14,8 +13,8 @@ if (!['status', 'up', 'down', 'latest', 'to'].includes(command) || (command === 
   process.exit(2);
 }
 
-if (existsSync('.env')) process.loadEnvFile('.env');
-const database = databaseTarget(loadConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV === 'production' ? 'production' : 'development', BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET || 'unused-by-migrations' }));
+const env = environment();
+const database = databaseTarget(loadConfig({ ...env, NODE_ENV: env.NODE_ENV === 'production' ? 'production' : 'development', BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET || 'unused-by-migrations' }));
 const { db } = connect(database);
 try {
   console.log(`database: ${describeTarget(database)}`);

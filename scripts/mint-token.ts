@@ -1,9 +1,8 @@
 // npm run token -- <user-id> [--email a@b.c] [--hours 24]
 // Prints a bearer token the API accepts: HS256 with BETTER_AUTH_SECRET, or with the development
 // secret that `npm start` generated under DATA_DIR when no secret is configured.
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
+import { environment, loadConfig } from '../src/config.js';
 import { loadOrCreateDevSecret, mintToken } from '../src/auth/dev-token.js';
 
 const { positionals, values } = parseArgs({
@@ -17,7 +16,6 @@ if (!sub || !(hours > 0)) {
   process.exit(2);
 }
 
-if (existsSync('.env')) process.loadEnvFile('.env');
-const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
+const config = loadConfig({ ...environment(), NODE_ENV: 'development' });
 const secret = config.auth.secret ?? loadOrCreateDevSecret(config.dataDir).secret;
 console.log(mintToken(secret, { sub, ...(values.email ? { email: values.email } : {}) }, Math.round(hours * 3600)));

@@ -49,9 +49,9 @@ function tokenVerifier(config: Config, onJwksError: (error: unknown) => void): T
     ...(auth.jwksUrl
       ? {
           jwks: {
-            keys: jwksKeyLookup({ url: auth.jwksUrl, cooldownMs: auth.jwksCooldownSeconds * 1000, onError: onJwksError }),
+            keys: jwksKeyLookup({ url: auth.jwksUrl, minIntervalMs: auth.jwksCooldownSeconds * 1000, onError: onJwksError }),
             algorithms: auth.jwksAlgorithms,
-            // Better Auth sets iss and aud to its base URL.
+            // Better Auth sets iss and aud to its base URL's origin (config.ts normalises it the same way).
             issuer: auth.issuer ?? auth.betterAuthUrl,
             audience: auth.audience ?? auth.betterAuthUrl,
           },

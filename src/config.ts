@@ -1,5 +1,8 @@
 // Configuration is read from the environment once, here, at start-up; the rest of the code gets a Config.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import envSchema from 'env-schema';
+import { betterAuthJwksUrl, betterAuthOrigin } from './auth/better-auth-url.js';
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -30,18 +33,20 @@ export interface Config {
   readonly auth: {
     /** HS256 secret; in development a generated one is filled in by the server when absent. */
     readonly secret: string | undefined;
+    /** Better Auth's origin (BETTER_AUTH_URL normalised as Better Auth does): the `iss`/`aud` of its tokens. */
     readonly betterAuthUrl: string | undefined;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
+    /** Clock skew accepted on exp/nbf: an auth server whose clock runs ahead issues tokens "from the future". */
     readonly clockToleranceSeconds: number;
     /** Better Auth's JWKS (asymmetric tokens); undefined when neither JWKS_URL nor BETTER_AUTH_URL is set. */
     readonly jwksUrl: string | undefined;
     /** Asymmetric algorithms accepted from the JWKS. */
     readonly jwksAlgorithms: readonly string[];
-    /** An unknown `kid` refetches the JWKS at most once per this many seconds. */
+    /** The JWKS is fetched at most once per this many seconds; an unknown `kid` waits for the next fetch. */
     readonly jwksCooldownSeconds: number;
   };
-  /** Repeated authentication failures from one client address get 429 (null: off). */
+  /** Repeated failed signature checks from one client address get 429 (null: off). */
   readonly authRateLimit: { readonly max: number; readonly windowSeconds: number } | null;
 }
 
@@ -74,11 +79,11 @@ const schema = {
     BETTER_AUTH_URL: { type: 'string', pattern: '^https?://' },
     JWT_ISSUER: { type: 'string', minLength: 1 },
     JWT_AUDIENCE: { type: 'string', minLength: 1 },
-    JWT_CLOCK_TOLERANCE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 5 },
+    JWT_CLOCK_TOLERANCE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
     JWKS_URL: { type: 'string', pattern: '^https?://' },
     JWT_ALGORITHMS: { type: 'string', default: 'EdDSA,ES256,ES512,PS256,RS256' },
-    JWKS_COOLDOWN_SECONDS: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },
-    AUTH_RATE_LIMIT_MAX: { type: 'integer', minimum: 0, maximum: 1000000, default: 20 },
+    JWKS_COOLDOWN_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 1 },
+    AUTH_RATE_LIMIT_MAX: { type: 'integer', minimum: 0, maximum: 1000000, default: 300 },
     AUTH_RATE_LIMIT_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
   },
 } as const;
@@ -115,18 +120,39 @@ interface Env {
 
 const ASYMMETRIC_ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
 
+/** Empty strings mean "unset", as in most .env files (`DATABASE_URL=`, `NODE_ENV=`). */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+/**
+ * The variables the process runs with: the `.env` file (when there is one) under the process
+ * environment, which wins where it sets a value. Empty values are unset on both sides, so an empty
+ * `NODE_ENV=` in the shell leaves the file's value, and the file's `DATABASE_URL=` means none.
+ * process.env itself is left as it is (not `process.loadEnvFile`, which would write the file's
+ * empty strings into it for every library to see).
+ */
+export function environment(processEnv: NodeJS.ProcessEnv = process.env, envFile = '.env'): Record<string, string> {
+  const file = existsSync(envFile) ? withoutEmpty(parseEnv(readFileSync(envFile, 'utf8'))) : {};
+  return { ...file, ...withoutEmpty(processEnv) };
+}
+
 /** Validates the environment into a Config; throws ConfigError with a one-line reason. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   let raw: Env;
   try {
-    // Empty strings mean "unset", as in most .env files.
-    const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-    raw = envSchema<Env>({ schema, data });
+    // Only `env` is read: env-schema would otherwise merge process.env under it (empty strings included).
+    raw = envSchema<Env>({ schema, data: withoutEmpty(env), env: false });
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }
 
-  const jwksUrl = raw.JWKS_URL ?? (raw.BETTER_AUTH_URL ? `${raw.BETTER_AUTH_URL.replace(/\/+$/, '')}/api/auth/jwks` : undefined);
+  for (const name of ['BETTER_AUTH_URL', 'JWKS_URL'] as const) {
+    const value = raw[name];
+    if (value !== undefined && !URL.canParse(value)) throw new ConfigError(`${name} must be a URL; got "${value}"`);
+  }
+  const betterAuthUrl = raw.BETTER_AUTH_URL === undefined ? undefined : betterAuthOrigin(raw.BETTER_AUTH_URL);
+  const jwksUrl = raw.JWKS_URL ?? (raw.BETTER_AUTH_URL === undefined ? undefined : betterAuthJwksUrl(raw.BETTER_AUTH_URL));
   const jwksAlgorithms = raw.JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
   const unknown = jwksAlgorithms.filter((a) => !ASYMMETRIC_ALGORITHMS.includes(a));
   if (unknown.length > 0 || jwksAlgorithms.length === 0) {
@@ -168,7 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: raw.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     auth: {
       secret: raw.BETTER_AUTH_SECRET,
-      betterAuthUrl: raw.BETTER_AUTH_URL,
+      betterAuthUrl,
       issuer: raw.JWT_ISSUER,
       audience: raw.JWT_AUDIENCE,
       clockToleranceSeconds: raw.JWT_CLOCK_TOLERANCE_SECONDS,

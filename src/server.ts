@@ -1,18 +1,15 @@
 // The process: reads configuration, builds the app, listens, and shuts down gracefully on signals.
-import { existsSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, environment, loadConfig, type Config } from './config.js';
 import { loadOrCreateDevSecret, mintToken } from './auth/dev-token.js';
 import { StartupError } from './errors.js';
 
 const DEMO_USER = { sub: 'demo-user', email: 'demo@example.com' };
 
-if (existsSync('.env')) process.loadEnvFile('.env');
-
 let config: Config;
 try {
-  config = loadConfig(process.env);
+  config = loadConfig(environment());
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`todo-api: ${error.message}\n`);

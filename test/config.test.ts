@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, environment, loadConfig } from '../src/config.js';
 
 t.test('defaults', async (t) => {
   const config = loadConfig({});
@@ -42,6 +42,31 @@ t.test('production refuses to start without a secret', async (t) => {
   t.equal(loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: 'x'.repeat(32) }).nodeEnv, 'production');
 });
 
+t.test('only the given variables are read: empty ones are unset even when process.env holds them', async (t) => {
+  const saved = { ...process.env };
+  t.teardown(() => {
+    for (const key of ['DATABASE_URL', 'MIGRATE_ON_START', 'NODE_ENV', 'PORT']) delete process.env[key];
+    Object.assign(process.env, saved);
+  });
+  // What process.loadEnvFile('.env.example') used to leave behind, which env-schema then read on its own.
+  Object.assign(process.env, { DATABASE_URL: '', MIGRATE_ON_START: '', NODE_ENV: '', PORT: 'not-a-port' });
+  const config = loadConfig({ DATABASE_URL: '', MIGRATE_ON_START: '', NODE_ENV: '' });
+  t.equal(config.databaseUrl, undefined);
+  t.equal(config.migrateOnStart, true);
+  t.equal(config.nodeEnv, 'development', 'NODE_ENV= (empty) is development');
+  t.equal(config.port, 8000, 'process.env is not read behind the caller\'s back');
+});
+
+t.test('environment(): the .env file under the process environment; empty values unset on both sides', async (t) => {
+  const { writeFileSync } = await import('node:fs');
+  const dir = t.testdir();
+  const file = `${dir}/.env`;
+  writeFileSync(file, 'PORT=8000\nNODE_ENV=production\nDATABASE_URL=\nHOST=127.0.0.1\n');
+  const env = environment({ PORT: '0', NODE_ENV: '', DATABASE_URL: '', LOG_LEVEL: 'warn' }, file);
+  t.same(env, { PORT: '0', NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  t.same(environment({ PORT: '1' }, `${dir}/absent.env`), { PORT: '1' }, 'no file: the process environment alone');
+});
+
 t.test('.env.example documents every variable and loads as it is', async (t) => {
   const { readFileSync } = await import('node:fs');
   const { parseEnv } = await import('node:util');
@@ -65,4 +90,22 @@ t.test('production: a short secret refuses; a JWKS alone is enough; algorithms a
     t.throws(() => loadConfig({ JWT_ALGORITHMS: algorithms }), { name: 'ConfigError' }, algorithms);
   }
   t.equal(loadConfig({ AUTH_RATE_LIMIT_MAX: '0' }).authRateLimit, null, '0 turns the auth-failure limit off');
+});
+
+t.test('BETTER_AUTH_URL is normalised as Better Auth does: iss/aud are its origin; the JWKS is under its path or /api/auth', async (t) => {
+  const cases: Array<[string, string, string]> = [
+    ['http://host:3000/', 'http://host:3000', 'http://host:3000/api/auth/jwks'],
+    ['http://host:3000', 'http://host:3000', 'http://host:3000/api/auth/jwks'],
+    ['http://host:3000//', 'http://host:3000', 'http://host:3000/api/auth/jwks'],
+    ['https://Auth.Example.com:443/', 'https://auth.example.com', 'https://Auth.Example.com:443/api/auth/jwks'],
+    ['https://example.com/api/auth/', 'https://example.com', 'https://example.com/api/auth/jwks'],
+    ['https://example.com/auth', 'https://example.com', 'https://example.com/auth/jwks'],
+  ];
+  for (const [url, origin, jwks] of cases) {
+    const { auth } = loadConfig({ BETTER_AUTH_URL: url });
+    t.equal(auth.betterAuthUrl, origin, `${url}: iss/aud`);
+    t.equal(auth.jwksUrl, jwks, `${url}: JWKS`);
+  }
+  t.throws(() => loadConfig({ BETTER_AUTH_URL: 'http://' }), { name: 'ConfigError', message: /BETTER_AUTH_URL must be a URL/ });
+  t.equal(loadConfig({}).auth.jwksCooldownSeconds, 1, 'JWKS refetch at most once a second by default');
 });

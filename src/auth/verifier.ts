@@ -52,14 +52,20 @@ const MAX_SUBJECT_LENGTH = 255;
 const UNKNOWN_KEY = 'unknown signing key';
 
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const toleranceMs = options.clockToleranceSeconds * 1000;
   const common = (claims: Claims) => ({
     // fast-jwt checks iss/aud only when present: a configured one must also be required.
     requiredClaims: ['exp', 'sub', ...(claims.issuer ? ['iss'] : []), ...(claims.audience ? ['aud'] : [])],
-    clockTolerance: options.clockToleranceSeconds * 1000,
+    clockTolerance: toleranceMs,
     ...(claims.issuer ? { allowedIss: claims.issuer } : {}),
     ...(claims.audience ? { allowedAud: claims.audience } : {}),
     // Verified tokens are cached (bounded, and never past their `exp`): a repeat request skips the crypto.
     cache: 10_000,
+    // fast-jwt keeps a failure for clockTolerance + errorCacheTTL ms. A failure that time or a JWKS refetch
+    // can cure (not yet valid; a key not known yet, right after a rotation) is not kept at all; the rest are
+    // kept for the tolerance, so the same bad token sent again costs no signature check.
+    errorCacheTTL: (error: TokenError) =>
+      error.code === TokenError.codes.inactive || error.code === TokenError.codes.keyFetchingError ? -toleranceMs - 1 : 0,
   });
   const byAlgorithm = new Map<string, PayloadVerifier>();
   if (options.hs256) {
@@ -84,17 +90,24 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   }
   if (byAlgorithm.size === 0) throw new Error('no token verifier is configured');
 
-  const decodeHeader = createDecoder({ complete: true });
+  const decodeToken = createDecoder({ complete: true });
 
   return async (token) => {
-    let alg: unknown;
+    let decoded: { header: { alg?: unknown }; payload: { exp?: unknown; nbf?: unknown } };
     try {
-      alg = (decodeHeader(token) as { header: { alg?: unknown } }).header.alg;
+      decoded = decodeToken(token) as typeof decoded;
     } catch {
       throw new AuthError('malformed_token');
     }
+    const { alg } = decoded.header;
     const verify = typeof alg === 'string' ? byAlgorithm.get(alg) : undefined;
     if (!verify) throw new AuthError('unsupported_algorithm');
+    // Out-of-time tokens are refused before any signature work (the most common failure: a frontend's
+    // expired token), with fast-jwt's own bounds; it checks them again after the signature.
+    const { exp, nbf } = decoded.payload;
+    const now = Date.now();
+    if (typeof exp === 'number' && now > exp * 1000 + toleranceMs) throw new AuthError('expired');
+    if (typeof nbf === 'number' && now < nbf * 1000 - toleranceMs) throw new AuthError('not_yet_valid');
 
     let payload: Record<string, unknown>;
     try {

@@ -1,6 +1,12 @@
 // Counts failed authentications per client address with @fastify/rate-limit (global: false, so
 // no route is limited by it) and tells the auth plugin when an address has had too many.
 //
+// What it protects: forging a token is infeasible, so the cost of a failure is CPU, and the only
+// expensive failure is one whose signature was checked (docs/SECURITY.md has the measurements).
+// So only those count (COUNTED_FAILURES): a missing, malformed, expired or not-yet-valid token, an
+// unknown algorithm or key id is refused before any signature work and never counts, so a frontend's
+// ordinary expired-token 401 stays a 401 however many of its users share one address.
+//
 // Only failures are counted (the library's documented "failed login" use of createRateLimit):
 // a request with a valid token is never counted and never limited, so a client that shares an
 // address (NAT, a corporate proxy) with someone sending bad tokens is not locked out. The
@@ -12,6 +18,10 @@
 // takes a `redis` (ioredis) client or a custom `store`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import type { AuthFailure } from '../auth/verifier.js';
+
+/** The failures that cost a signature verification: a bad signature, or claims refused after a good one. */
+export const COUNTED_FAILURES: ReadonlySet<AuthFailure> = new Set(['bad_signature', 'invalid_claims', 'missing_subject']);
 
 export interface AuthRateLimit {
   /** Failed authentications allowed per address per window; the next ones are answered 429. */

@@ -1,6 +1,6 @@
 // Authentication for secured routes: verifies the bearer token, checks a path user_id against
 // its subject (403), records the user on first sight, and sets request.subject. With `rateLimit`,
-// an address over its limit of failed authentications gets 429 instead of 401 (auth-rate-limit.ts).
+// an address over its limit of failed signature checks gets 429 instead of 401 (auth-rate-limit.ts).
 import fp from 'fastify-plugin';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { readBearerToken } from '../auth/bearer.js';
@@ -8,7 +8,7 @@ import { AuthError, type AuthFailure, type TokenVerifier } from '../auth/verifie
 import type { Subject } from '../auth/subject.js';
 import { createUserRecorder } from '../users/user-recorder.js';
 import { ApiError } from '../errors.js';
-import { authFailureCounter, type AuthRateLimit } from './auth-rate-limit.js';
+import { authFailureCounter, COUNTED_FAILURES, type AuthRateLimit } from './auth-rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -65,7 +65,7 @@ export default fp<AuthOptions>(
     const recordUser = createUserRecorder(app.db);
     const countFailure = rateLimit ? await authFailureCounter(app, rateLimit) : undefined;
     const failed = async (request: FastifyRequest, reason: AuthFailure): Promise<ApiError> => {
-      const retryAfter = await countFailure?.(request);
+      const retryAfter = COUNTED_FAILURES.has(reason) ? await countFailure?.(request) : undefined;
       return retryAfter === undefined ? unauthorized(request, reason) : rateLimited(request, reason, retryAfter);
     };
     app.decorateRequest('subject', undefined);

@@ -1,37 +1,9 @@
 // Better Auth's asymmetric tokens, verified against a JWKS served by the test on a random port.
-import { createServer, type Server } from 'node:http';
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
 import t, { type Test } from 'tap';
 import { build, call, SECRET } from '../helper.js';
-
-const ISSUER = 'http://auth.test';
-
-interface Key { kid: string; alg: 'EdDSA' | 'ES256'; privateKey: KeyObject; publicKey: KeyObject }
-function newKey(alg: Key['alg']): Key {
-  const pair = alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { kid: randomUUID(), alg, ...pair };
-}
-
-/** A JWKS server whose key set and availability the test controls; it counts fetches. */
-async function keyServer(t: Test) {
-  const state = { keys: [] as Key[], up: true, fetches: 0 };
-  const server: Server = createServer((req, res) => {
-    state.fetches++;
-    if (!state.up) return void res.writeHead(503).end();
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: state.keys.map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: k.kid, alg: k.alg, use: 'sig' })) }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { state, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/auth/jwks` };
-}
-
-function sign(key: Key, claims: Record<string, unknown> = {}, kid: string = key.kid): string {
-  const pem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  return createSigner({ key: pem, algorithm: key.alg, kid, expiresIn: 15 * 60_000 })({ sub: 'ba-user-1', email: 'u@example.com', iss: ISSUER, aud: ISSUER, ...claims });
-}
+import { ISSUER, keyServer, newKey, sign } from '../support/key-server.js';
 
 async function appWith(t: Test, jwksUrl: string, env: Record<string, string> = {}) {
   // The failed-auth rate limit would turn floods of bad tokens into 429s; it has its own tests.

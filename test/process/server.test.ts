@@ -1,7 +1,10 @@
 // The process as a newcomer runs it: `npm start` semantics without the build step (tsx).
 import { spawn } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
+import { startServer } from '../support/server-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // node with tsx's loader, not the `tsx` command: that runs the server in a child of its own, which a
@@ -74,4 +77,32 @@ t.test('a second server on the same embedded database folder refuses to start wi
   t.match(second.output(), new RegExp(`^todo-api: the embedded database in \\S+ is in use \\(process ${first.child.pid} has it open\\)[^\\n]*\\n$`, 'm'));
   first.child.kill('SIGTERM');
   t.equal(await first.exited, 0);
+});
+
+t.test('cp .env.example .env && npm start: it starts, serves /health and an authenticated call', async (t) => {
+  const dir = t.testdir();
+  copyFileSync(`${root}.env.example`, join(dir, '.env'));
+  // The file as it is (DATABASE_URL=, MIGRATE_ON_START=, BETTER_AUTH_URL=, PORT=8000 …), with what a shell
+  // commonly adds on top: an empty NODE_ENV (empty means unset) and a port of its own (the environment wins).
+  const server = await startServer({ NODE_ENV: '', DATABASE_URL: '' }, dir);
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  // The demo token and the development-secret warning are written just after the listening line.
+  for (const until = Date.now() + 10_000; !/export TOKEN=[\s\S]*development secret/.test(server.notes()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+  t.ok(server.notes().includes(`development secret just generated in ${join(dir, '.data', 'dev-secret')}`), 'DATA_DIR=.data from the file, relative to the working directory');
+  const health = await fetch(`${server.base}/health`);
+  t.equal(health.status, 200);
+  t.same(await health.json(), { status: 'healthy' });
+  const [, token] = /export TOKEN=(\S+)/.exec(server.notes()) ?? [];
+  t.ok(token, 'the demo token is printed');
+  const created = await fetch(`${server.base}/api/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'From .env.example' }),
+  });
+  t.equal(created.status, 201);
+  const list = await fetch(`${server.base}/api/tasks`, { headers: { authorization: `Bearer ${token}` } });
+  t.equal(list.status, 200);
+  t.match(await list.json(), [{ title: 'From .env.example', user_id: 'demo-user' }]);
+  server.child.kill('SIGTERM');
+  t.same(await server.exited, { code: 0, signal: null });
 });

@@ -1,13 +1,18 @@
-// Repeated authentication failures from one client address (src/plugins/auth-rate-limit.ts):
-// after AUTH_RATE_LIMIT_MAX failures in the window, the next failing requests get 429 with
-// Retry-After; valid tokens and other addresses are unaffected; the window ends; 0 turns it off.
+// Repeated failed signature checks from one client address (src/plugins/auth-rate-limit.ts):
+// after AUTH_RATE_LIMIT_MAX of them in the window, the next ones get 429 with Retry-After; failures
+// refused before any signature work (no token, malformed, expired…) never count; valid tokens and
+// other addresses are unaffected; the window ends; 0 turns it off.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { assertMatchesContract, build, call, freshDatabase, testConfig, tokenFor } from '../helper.js';
+import { createSigner } from 'fast-jwt';
+import { assertMatchesContract, build, call, freshDatabase, SECRET, testConfig, tokenFor } from '../helper.js';
 
-const BAD = 'Bearer x.y.z';
+/** A forged token (alice's with its signature changed): refused after a signature check, so it counts. */
+const BAD = `Bearer ${tokenFor('alice').slice(0, -4)}AAAA`;
+const hs = (payload: Record<string, unknown>, key: string = SECRET) => createSigner({ key, algorithm: 'HS256' })(payload);
+const now = () => Math.floor(Date.now() / 1000);
 
 /** Like call() (checked against the contract) but from a given client address. */
 async function from(app: FastifyInstance, remoteAddress: string, authorization?: string, url = '/api/tasks'): Promise<LightMyRequestResponse> {
@@ -25,20 +30,27 @@ function assertRateLimited(t: Test, res: LightMyRequestResponse, windowSeconds: 
   t.equal(res.headers['x-content-type-options'], 'nosniff', `${what}: security headers`);
 }
 
-t.test('the 21st failure from one address in a minute is 429 (20 per 60 s, the defaults)', async (t) => {
+t.test('the 21st failed signature check from one address in a minute is 429 (AUTH_RATE_LIMIT_MAX=20)', async (t) => {
   const app = await build(t, { env: { AUTH_RATE_LIMIT_MAX: '20', AUTH_RATE_LIMIT_WINDOW_SECONDS: '60' } });
-  // Every kind of 401 counts: no token, wrong scheme, a broken or forged token.
-  const failures = [undefined, 'Basic YWxpY2U6cHc=', BAD, `Bearer ${tokenFor('alice').slice(0, -4)}AAAA`];
+  // Every failure after a signature check counts: forged, signed with another key, a good signature on bad claims.
+  const failures = [
+    BAD,
+    `Bearer ${hs({ sub: 'alice', exp: now() + 60 }, 'another-secret-that-is-long-enough-xxxxx')}`,
+    `Bearer ${hs({ sub: 'alice' })}`, // no exp
+    `Bearer ${hs({ sub: '', exp: now() + 60 })}`, // empty subject
+  ];
   for (let i = 0; i < 20; i++) {
-    const authorization = failures[i % failures.length];
-    const res = await call(app, { method: 'GET', url: '/api/tasks', ...(authorization ? { authorization } : {}) });
+    const res = await call(app, { method: 'GET', url: '/api/tasks', authorization: failures[i % failures.length]! });
     t.equal(res.statusCode, 401, `failure ${i + 1} is 401`);
   }
   const limited = await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD });
   assertRateLimited(t, limited, 60, 'failure 21');
   t.notOk(limited.headers['www-authenticate'], 'a 429 carries no challenge');
-  assertRateLimited(t, await call(app, { method: 'POST', url: '/api/tasks', body: { title: 'x' } }), 60, 'failure 22, another operation');
-  assertRateLimited(t, await call(app, { method: 'GET', url: '/api/alice/tasks' }), 60, 'failure 23, the per-user family');
+  assertRateLimited(t, await call(app, { method: 'POST', url: '/api/tasks', authorization: BAD, body: { title: 'x' } }), 60, 'failure 22, another operation');
+  assertRateLimited(t, await call(app, { method: 'GET', url: '/api/alice/tasks', authorization: BAD }), 60, 'failure 23, the per-user family');
+  // Failures refused before any signature work are still plain 401s from the limited address.
+  t.equal((await call(app, { method: 'GET', url: '/api/tasks' })).statusCode, 401, 'no token: 401');
+  t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${hs({ sub: 'alice', exp: now() - 3600 })}` })).statusCode, 401, 'expired: 401');
 
   // A valid token from the same address is served, and is not counted.
   const ok = await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' });
@@ -60,8 +72,33 @@ t.test('successes and non-authentication errors are not counted', async (t) => {
     t.equal((await call(app, { method: 'GET', url: '/api/tasks?limit=0', as: 'alice' })).statusCode, 422);
     t.equal((await call(app, { method: 'GET', url: '/nowhere' })).statusCode, 404, 'unknown routes do not authenticate');
   }
-  for (let i = 0; i < 3; i++) t.equal((await call(app, { method: 'GET', url: '/api/tasks' })).statusCode, 401, `failure ${i + 1} of 3`);
-  assertRateLimited(t, await call(app, { method: 'GET', url: '/api/tasks' }), 60, 'failure 4');
+  for (let i = 0; i < 3; i++) t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD })).statusCode, 401, `failure ${i + 1} of 3`);
+  assertRateLimited(t, await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD }), 60, 'failure 4');
+});
+
+t.test('failures refused before any signature work never count, however many', async (t) => {
+  const app = await build(t, { env: { AUTH_RATE_LIMIT_MAX: '3' } });
+  const [header] = tokenFor('alice').split('.');
+  const cheap: Record<string, () => string | undefined> = {
+    'no token': () => undefined,
+    'Basic scheme': () => 'Basic YWxpY2U6cHc=',
+    'not a JWT': () => 'Bearer x.y.z',
+    'alg none': () => `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"sub":"a","exp":${now() + 60}}`).toString('base64url')}.`,
+    'two segments': () => `Bearer ${header}.e30`,
+    expired: () => `Bearer ${hs({ sub: `user-${Math.random()}`, exp: now() - 3600 })}`,
+    'expired and forged': () => `Bearer ${hs({ sub: 'alice', exp: now() - 3600 }, 'not-our-secret-at-all-but-long-enough')}`,
+    'not yet valid': () => `Bearer ${hs({ sub: 'alice', nbf: now() + 3600, exp: now() + 7200 })}`,
+  };
+  for (const [name, make] of Object.entries(cheap)) {
+    for (let i = 0; i < 10; i++) {
+      const authorization = make();
+      const res = await call(app, { method: 'GET', url: '/api/tasks', ...(authorization ? { authorization } : {}) });
+      if (res.statusCode !== 401) t.fail(`${name} #${i + 1}: ${res.statusCode}`);
+    }
+    t.pass(`${name}: 10 × 401`);
+  }
+  for (let i = 0; i < 3; i++) t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD })).statusCode, 401, `forged ${i + 1} of 3`);
+  assertRateLimited(t, await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD }), 60, 'the 4th forged token');
 });
 
 t.test('addresses are counted apart; an IPv6 /64 counts as one address', async (t) => {
