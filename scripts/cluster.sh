@@ -77,6 +77,24 @@ ready() { # true when process i's /ready answers 200
   node -e "require('http').get('http://127.0.0.1:$1/ready', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"
 }
 
+haproxy_cmd() { # one command on HAProxy's stats socket; prints the answer
+  node -e "
+    const s = require('net').connect(process.argv[1], () => s.end(process.argv[2] + '\\n'));
+    let out = ''; s.on('data', (d) => (out += d)); s.on('end', () => process.stdout.write(out));
+    s.on('error', () => process.exit(1));
+  " "$dir/haproxy.sock" "$1"
+}
+
+wait_in_rotation() { # waits until HAProxy routes to process i again (its checks passed `rise` times)
+  local i=$1 until=$((SECONDS + 30))
+  alive "$dir/haproxy.pid" || return 0
+  # show servers state: field 6 is srv_op_state, 2 = running.
+  until haproxy_cmd "show servers state servers" | awk -v s="app$i" '$4 == s && $6 == 2 { found = 1 } END { exit !found }'; do
+    [ $SECONDS -lt $until ] || { echo "cluster: HAProxy did not put process $i back within 30 s" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_one() { # starts process i (1-based) with `npm start`, waits until its /ready is 200
@@ -144,7 +162,9 @@ backend servers
     # down; 2 failures 200 ms apart take it out, 2 successes bring it back.
     option httpchk GET /ready
     http-check expect status 200
-    default-server inter 200ms fastinter 200ms downinter 500ms fall 2 rise 2
+    # A check's own timeout (without it, inter = 200 ms: a busy but healthy process would be taken out).
+    timeout check 2s
+    default-server inter 200ms fastinter 200ms downinter 200ms fall 2 rise 2
     # Only a connection that failed (refused, reset before it was established) is retried, on
     # another server: the request never reached a process, so even a POST is safe to resend.
     # Never retried: anything sent to a process that then died (it may have been applied).
@@ -170,7 +190,7 @@ case "${1:-}" in
     for i in $(seq 1 "$n"); do start_one "$i"; done
     write_haproxy_cfg
     if alive "$dir/haproxy.pid"; then kill -TERM "$(cat "$dir/haproxy.pid")"; sleep 0.2; fi
-    haproxy -f "$dir/haproxy.cfg" -D -q
+    haproxy -f "$dir/haproxy.cfg" -D
     until node -e "require('http').get('http://127.0.0.1:$front_port/ready', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"; do sleep 0.1; done
     echo "cluster: HAProxy on http://127.0.0.1:$front_port in front of $n processes (ports ${ports[*]}); token: scripts/cluster.sh token <user>"
     ;;
@@ -187,10 +207,7 @@ case "${1:-}" in
     done
     if alive "$dir/haproxy.pid"; then
       echo "haproxy: running on $front_port (pid $(cat "$dir/haproxy.pid"))"
-      node -e "
-        const s = require('net').connect('$dir/haproxy.sock', () => s.end('show servers state servers\n'));
-        let out = ''; s.on('data', (d) => (out += d)); s.on('end', () => process.stdout.write(out));
-      " 2>/dev/null || true
+      haproxy_cmd "show servers state servers" 2>/dev/null || true
     else
       echo "haproxy: stopped"
     fi
@@ -199,13 +216,15 @@ case "${1:-}" in
     i=${2:?usage: cluster.sh restart <i>}
     stop_one "$i"
     start_one "$i"
+    wait_in_rotation "$i"
     ;;
   rolling-restart)
     for i in $(seq 1 "$n"); do
       stop_one "$i"
       start_one "$i"
-      # Let HAProxy see it up (rise 2 × 200 ms) before the next one goes down.
-      sleep 1
+      # The next one goes down only once HAProxy sends to this one again.
+      wait_in_rotation "$i"
+      echo "cluster: process $i back in rotation"
     done
     ;;
   kill)

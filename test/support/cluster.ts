@@ -3,7 +3,7 @@
 // directory of its own. Needs TEST_DATABASE_URL, haproxy and Redis; `clusterMissing()` says which is
 // missing, for a loud skip.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -46,9 +46,11 @@ export async function startCluster(t: Test, processes: number, env: Record<strin
   const frontPort = await freePort();
   const appPorts: number[] = [];
   for (let i = 0; i < processes; i++) appPorts.push(await freePort());
+  // Short: HAProxy's stats socket lives there, and a unix socket path has at most 107 bytes.
+  const dir = mkdtempSync('/tmp/todo-cluster-');
   const clusterEnv = {
     ...process.env,
-    CLUSTER_DIR: t.testdir(),
+    CLUSTER_DIR: dir,
     CLUSTER_PORT: String(frontPort),
     CLUSTER_APP_PORTS: appPorts.join(','),
     DATABASE_URL: database.url,
@@ -66,6 +68,7 @@ export async function startCluster(t: Test, processes: number, env: Record<strin
   t.teardown(async () => {
     await cluster.script('stop').catch(() => {});
     await cleanUp();
+    rmSync(dir, { recursive: true, force: true });
   });
   await cluster.script('start');
   return cluster;
