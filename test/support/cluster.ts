@@ -34,6 +34,8 @@ async function freePort(): Promise<number> {
 export interface Cluster {
   /** http://127.0.0.1:<HAProxy's port> */
   readonly base: string;
+  /** The run directory (pids: server-<i>.pid is the server process of process i). */
+  readonly dir: string;
   /** Runs `scripts/cluster.sh <args>` on this cluster; resolves with its output. */
   script(...args: string[]): Promise<string>;
 }
@@ -63,6 +65,7 @@ export async function startCluster(t: Test, processes: number, env: Record<strin
   };
   const cluster: Cluster = {
     base: `http://127.0.0.1:${frontPort}`,
+    dir,
     script: async (...args) => (await run(script, args, { cwd: root, env: clusterEnv, maxBuffer: 1 << 24 })).stdout,
   };
   t.teardown(async () => {
