@@ -4,7 +4,7 @@
 // Only failures are counted (the library's documented "failed login" use of createRateLimit):
 // a request with a valid token is never counted and never limited, so a client that shares an
 // address (NAT, a corporate proxy) with someone sending bad tokens is not locked out. The
-// address is request.ip (IPv6 grouped by /64); behind a reverse proxy, Fastify's trustProxy
+// address is request.ip (IPv6 grouped by /64); behind a reverse proxy, TRUST_PROXY (trustProxy)
 // must be set or every client counts as the proxy.
 //
 // The counts live in the app's counter store (src/counters/counter-store.ts): this process's
