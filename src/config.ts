@@ -49,7 +49,7 @@ export interface Config {
   readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
   /** Which proxies' X-Forwarded-For is believed for request.ip (limits, logs). */
   readonly trustProxy: TrustProxy;
-  /** On SIGTERM, /ready answers 503 for this long before the listener closes, so a balancer stops routing first. */
+  /** On SIGTERM (not SIGINT), /ready answers 503 for this long before the listener closes, so a balancer stops routing first. */
   readonly drainDelayMs: number;
 }
 
@@ -90,7 +90,7 @@ const schema = {
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     REDIS_KEY_PREFIX: { type: 'string', minLength: 1, maxLength: 200, default: 'todo-api:' },
     TRUST_PROXY: { type: 'string', default: 'false' },
-    DRAIN_DELAY_SECONDS: { type: 'number', minimum: 0, maximum: 300, default: 0 },
+    DRAIN_DELAY_SECONDS: { type: 'number', minimum: 0, maximum: 300 },
   },
 } as const;
 
@@ -124,7 +124,7 @@ interface Env {
   REDIS_URL?: string;
   REDIS_KEY_PREFIX: string;
   TRUST_PROXY: string;
-  DRAIN_DELAY_SECONDS: number;
+  DRAIN_DELAY_SECONDS?: number;
 }
 
 const ASYMMETRIC_ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
@@ -181,9 +181,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (raw.HEADERS_TIMEOUT_SECONDS > raw.REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError(`HEADERS_TIMEOUT_SECONDS (${raw.HEADERS_TIMEOUT_SECONDS}) must not exceed REQUEST_TIMEOUT_SECONDS (${raw.REQUEST_TIMEOUT_SECONDS})`);
   }
-  if (raw.DRAIN_DELAY_SECONDS >= raw.SHUTDOWN_TIMEOUT_SECONDS) {
+  if (raw.DRAIN_DELAY_SECONDS !== undefined && raw.DRAIN_DELAY_SECONDS >= raw.SHUTDOWN_TIMEOUT_SECONDS) {
     throw new ConfigError(`DRAIN_DELAY_SECONDS (${raw.DRAIN_DELAY_SECONDS}) must be below SHUTDOWN_TIMEOUT_SECONDS (${raw.SHUTDOWN_TIMEOUT_SECONDS})`);
   }
+  // Unset: 2 s, or half the shutdown timeout when that is shorter (so a short SHUTDOWN_TIMEOUT_SECONDS still drains).
+  const drainDelaySeconds = raw.DRAIN_DELAY_SECONDS ?? Math.min(2, raw.SHUTDOWN_TIMEOUT_SECONDS / 2);
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY);
   if (raw.NODE_ENV === 'production') {
     if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
@@ -227,6 +229,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     authRateLimit: raw.AUTH_RATE_LIMIT_MAX > 0 ? { max: raw.AUTH_RATE_LIMIT_MAX, windowSeconds: raw.AUTH_RATE_LIMIT_WINDOW_SECONDS } : null,
     redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX } : null,
     trustProxy,
-    drainDelayMs: Math.round(raw.DRAIN_DELAY_SECONDS * 1000),
+    drainDelayMs: Math.round(drainDelaySeconds * 1000),
   };
 }

@@ -14,8 +14,10 @@ t.test('REDIS_URL: unset keeps counters in memory; set, with a default prefix', 
   t.throws(() => load({ REDIS_URL: 'cache:6379' }), /invalid configuration: .*REDIS_URL/);
 });
 
-t.test('DRAIN_DELAY_SECONDS: default 0, decimals allowed, below SHUTDOWN_TIMEOUT_SECONDS', async (t) => {
-  t.equal(load({}).drainDelayMs, 0);
+t.test('DRAIN_DELAY_SECONDS: default 2, decimals allowed, below SHUTDOWN_TIMEOUT_SECONDS', async (t) => {
+  t.equal(load({}).drainDelayMs, 2000);
+  t.equal(load({ DRAIN_DELAY_SECONDS: '0' }).drainDelayMs, 0);
+  t.equal(load({ SHUTDOWN_TIMEOUT_SECONDS: '2' }).drainDelayMs, 1000, 'unset, with a short shutdown timeout: half of it');
   t.equal(load({ DRAIN_DELAY_SECONDS: '1.5' }).drainDelayMs, 1500);
   t.throws(() => load({ DRAIN_DELAY_SECONDS: '10', SHUTDOWN_TIMEOUT_SECONDS: '10' }), /DRAIN_DELAY_SECONDS \(10\) must be below SHUTDOWN_TIMEOUT_SECONDS \(10\)/);
   t.throws(() => load({ DRAIN_DELAY_SECONDS: '-1' }), /invalid configuration/);
