@@ -29,7 +29,13 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description `200` when the database answers a query; `503` when it does not (`service_unavailable`) or when the server is overloaded (`overloaded`).
+         * @description `200` when the database answers a query; `503` when it does not
+         *     (`service_unavailable`), when the server is overloaded (`overloaded`),
+         *     or as soon as the process has begun a graceful shutdown (`draining`),
+         *     so a balancer stops routing to it before its listener closes. The
+         *     shared counter store (Redis, when configured) is reported in the body
+         *     but never fails readiness: when it is unreachable, requests are served
+         *     and counting is skipped until it returns.
          */
         get: operations["getReady"];
         put?: never;
@@ -325,6 +331,18 @@ export interface components {
         Readiness: {
             /** @constant */
             status: "ready";
+            counters: components["schemas"]["CounterStore"];
+        };
+        /**
+         * @description Where per-client counters (the failed-authentication limit) are kept.
+         *     `memory`: in this process (no `REDIS_URL`). `redis`: shared by every
+         *     process; `healthy: false` means Redis does not answer, so counting is
+         *     skipped (requests are still served) until it does.
+         */
+        CounterStore: {
+            /** @enum {string} */
+            store: "memory" | "redis";
+            healthy: boolean;
         };
         /**
          * @description The one error shape, for every error status. `error` is a stable
@@ -360,7 +378,7 @@ export interface components {
          *     `Idempotency-Key` (`docs/CONCURRENCY.md`).
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "headers_too_large" | "internal_error" | "service_unavailable" | "overloaded" | "precondition_failed" | "idempotency_key_reused" | "idempotency_key_in_progress";
+        ErrorCode: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "headers_too_large" | "internal_error" | "service_unavailable" | "overloaded" | "draining" | "precondition_failed" | "idempotency_key_reused" | "idempotency_key_in_progress";
         FieldError: {
             /**
              * @description Where the offending value was (`header`, with the header's lower-case name as `field`).
@@ -795,7 +813,8 @@ export interface components {
          *     `Retry-After` seconds. `service_unavailable`: the database does not
          *     answer, or too many requests are already waiting for a database
          *     connection. `overloaded`: the server is overloaded (its event loop
-         *     lags) and sheds load rather than answering slowly.
+         *     lags) and sheds load rather than answering slowly. `draining`
+         *     (`/ready` only): the process is shutting down gracefully.
          */
         ServiceUnavailable: {
             headers: {
@@ -939,7 +958,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "ready"
+                     *       "status": "ready",
+                     *       "counters": {
+                     *         "store": "redis",
+                     *         "healthy": true
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Readiness"];

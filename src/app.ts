@@ -21,6 +21,7 @@ import { createHttpServer } from './http/draining-server.js';
 import contract from './plugins/contract.js';
 import { loggerOptions } from './logger.js';
 import idempotencySweeper from './plugins/idempotency-sweeper.js';
+import counterStore from './plugins/counter-store.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -60,10 +61,22 @@ function tokenVerifier(config: Config, onJwksError: (error: unknown) => void): T
   });
 }
 
+/**
+ * request.ip (rate limits, logs) comes from X-Forwarded-For only as far as TRUST_PROXY says. A hop
+ * count trusts the n nearest hops whatever their address (Express's meaning; Fastify 5 itself
+ * ignores a number), so it is only safe when clients cannot reach the app except through the proxies.
+ */
+function fastifyTrustProxy(trust: Config['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
+}
+
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     logger: overrides.logger === false ? false : loggerOptions(config, overrides.logger),
     bodyLimit: config.bodyLimit,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Timeouts and the header size limit are set on our own server (src/http/draining-server.ts),
     // whose close() leaves idle keep-alive connections to the drain plugin instead of cutting them.
     serverFactory: (handler) => createHttpServer(config.http, handler),
@@ -106,6 +119,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     });
   }
   await app.register(idempotencySweeper);
+  await app.register(counterStore, { redis: config.redis });
   await app.register(auth, { verifier, rateLimit: config.authRateLimit });
   await app.register(docs);
   await app.register(contract, { handlers });

@@ -1,8 +1,12 @@
 // Configuration is read from the environment once, here, at start-up; the rest of the code gets a Config.
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import envSchema from 'env-schema';
 import { betterAuthJwksUrl, betterAuthOrigin } from './auth/better-auth-url.js';
+
+/** Fastify's `trustProxy`: off, a hop count, or the proxies' addresses/CIDRs (never `true`: a client could pick its own address). */
+export type TrustProxy = false | number | readonly string[];
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -48,6 +52,12 @@ export interface Config {
   };
   /** Repeated failed signature checks from one client address get 429 (null: off). */
   readonly authRateLimit: { readonly max: number; readonly windowSeconds: number } | null;
+  /** Shared per-client counters in Redis (null: in this process's memory). */
+  readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
+  /** Which proxies' X-Forwarded-For is believed for request.ip (limits, logs). */
+  readonly trustProxy: TrustProxy;
+  /** On SIGTERM (not SIGINT), /ready answers 503 for this long before the listener closes, so a balancer stops routing first. */
+  readonly drainDelayMs: number;
 }
 
 /** A configuration problem, reported as one line before the process exits. */
@@ -85,6 +95,10 @@ const schema = {
     JWKS_COOLDOWN_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 1 },
     AUTH_RATE_LIMIT_MAX: { type: 'integer', minimum: 0, maximum: 1000000, default: 300 },
     AUTH_RATE_LIMIT_WINDOW_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    REDIS_KEY_PREFIX: { type: 'string', minLength: 1, maxLength: 200, default: 'todo-api:' },
+    TRUST_PROXY: { type: 'string', default: 'false' },
+    DRAIN_DELAY_SECONDS: { type: 'number', minimum: 0, maximum: 300 },
   },
 } as const;
 
@@ -116,6 +130,10 @@ interface Env {
   JWKS_COOLDOWN_SECONDS: number;
   AUTH_RATE_LIMIT_MAX: number;
   AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
+  REDIS_URL?: string;
+  REDIS_KEY_PREFIX: string;
+  TRUST_PROXY: string;
+  DRAIN_DELAY_SECONDS?: number;
 }
 
 const ASYMMETRIC_ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
@@ -135,6 +153,37 @@ function withoutEmpty(env: Record<string, string | undefined>): Record<string, s
 export function environment(processEnv: NodeJS.ProcessEnv = process.env, envFile = '.env'): Record<string, string> {
   const file = existsSync(envFile) ? withoutEmpty(parseEnv(readFileSync(envFile, 'utf8'))) : {};
   return { ...file, ...withoutEmpty(processEnv) };
+}
+
+// proxy-addr's names for address ranges, accepted as TRUST_PROXY entries.
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** TRUST_PROXY: `false` (default), a hop count (1 = the nearest proxy), or comma-separated addresses/CIDRs of the proxies. */
+function parseTrustProxy(value: string): TrustProxy {
+  const v = value.trim();
+  if (v === 'false' || v === '0') return false;
+  if (/^\d+$/.test(v)) {
+    if (Number(v) > 100) throw new ConfigError(`TRUST_PROXY hop count must be at most 100; got "${value}"`);
+    return Number(v);
+  }
+  if (v === 'true') {
+    throw new ConfigError('TRUST_PROXY=true would let any client choose its own address with X-Forwarded-For; give the proxies\' addresses/CIDRs or a hop count');
+  }
+  const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+  const bad = entries.filter((e) => !isAddressOrCidr(e));
+  if (entries.length === 0 || bad.length > 0) {
+    throw new ConfigError(`TRUST_PROXY must be false, a hop count, or comma-separated IP addresses/CIDRs (or loopback, linklocal, uniquelocal); not "${bad.join(',') || value}"`);
+  }
+  return entries;
 }
 
 /** Validates the environment into a Config; throws ConfigError with a one-line reason. */
@@ -162,6 +211,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (raw.HEADERS_TIMEOUT_SECONDS > raw.REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError(`HEADERS_TIMEOUT_SECONDS (${raw.HEADERS_TIMEOUT_SECONDS}) must not exceed REQUEST_TIMEOUT_SECONDS (${raw.REQUEST_TIMEOUT_SECONDS})`);
   }
+  if (raw.DRAIN_DELAY_SECONDS !== undefined && raw.DRAIN_DELAY_SECONDS >= raw.SHUTDOWN_TIMEOUT_SECONDS) {
+    throw new ConfigError(`DRAIN_DELAY_SECONDS (${raw.DRAIN_DELAY_SECONDS}) must be below SHUTDOWN_TIMEOUT_SECONDS (${raw.SHUTDOWN_TIMEOUT_SECONDS})`);
+  }
+  // Unset: 2 s, or half the shutdown timeout when that is shorter (so a short SHUTDOWN_TIMEOUT_SECONDS still drains).
+  const drainDelaySeconds = raw.DRAIN_DELAY_SECONDS ?? Math.min(2, raw.SHUTDOWN_TIMEOUT_SECONDS / 2);
+  const trustProxy = parseTrustProxy(raw.TRUST_PROXY);
   if (raw.NODE_ENV === 'production') {
     if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
       throw new ConfigError('refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)');
@@ -203,5 +258,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       jwksCooldownSeconds: raw.JWKS_COOLDOWN_SECONDS,
     },
     authRateLimit: raw.AUTH_RATE_LIMIT_MAX > 0 ? { max: raw.AUTH_RATE_LIMIT_MAX, windowSeconds: raw.AUTH_RATE_LIMIT_WINDOW_SECONDS } : null,
+    redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX } : null,
+    trustProxy,
+    drainDelayMs: Math.round(drainDelaySeconds * 1000),
   };
 }

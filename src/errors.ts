@@ -45,6 +45,12 @@ export const serviceUnavailable = () =>
     'retry-after': String(RETRY_AFTER_SECONDS),
   });
 
+/** /ready during a graceful shutdown (src/plugins/drain.ts): take this process out of rotation. */
+export const draining = () =>
+  new ApiError(503, 'draining', 'The server is shutting down; send requests to another instance.', {
+    'retry-after': String(RETRY_AFTER_SECONDS),
+  });
+
 /** Load shedding (src/plugins/load-shedding.ts): answered at once, before any work is done. */
 export const overloaded = () =>
   new ApiError(503, 'overloaded', 'The server is overloaded; try again shortly.', {

@@ -47,6 +47,11 @@ closeWithGrace(
     const started = Date.now();
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info(`${signal}: shutting down; no new connections, in-flight requests finish`);
+    // /ready answers 503 from now on; on SIGTERM (what orchestrators and balancer-managed restarts
+    // send) the listener stays open DRAIN_DELAY_SECONDS so a balancer's health check takes this
+    // process out of rotation before connections would be refused. SIGINT (Ctrl-C) closes at once.
+    app.beginDrain();
+    if (signal === 'SIGTERM' && config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
     await app.close();
     app.log.info(`shut down in ${Date.now() - started} ms`);
   },

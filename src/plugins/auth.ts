@@ -63,7 +63,7 @@ function authorizationHeaderCount(rawHeaders: string[]): number {
 export default fp<AuthOptions>(
   async (app, { verifier, rateLimit }) => {
     const recordUser = createUserRecorder(app.db);
-    const countFailure = rateLimit ? await authFailureCounter(app, rateLimit) : undefined;
+    const countFailure = rateLimit ? await authFailureCounter(app, rateLimit, app.counterStore) : undefined;
     const failed = async (request: FastifyRequest, reason: AuthFailure): Promise<ApiError> => {
       const retryAfter = COUNTED_FAILURES.has(reason) ? await countFailure?.(request) : undefined;
       return retryAfter === undefined ? unauthorized(request, reason) : rateLimited(request, reason, retryAfter);
@@ -89,5 +89,5 @@ export default fp<AuthOptions>(
       request.subject = verified.subject;
     });
   },
-  { name: 'auth', dependencies: ['database'] },
+  { name: 'auth', dependencies: ['database', 'counter-store'] },
 );

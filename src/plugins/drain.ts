@@ -4,7 +4,20 @@
 // request that arrives on an open keep-alive connection during the drain is served, not reset.
 // Connections left idle for `idleGraceMs` are closed then (and again every `idleGraceMs`), and
 // app.close() resolves when the last connection is gone; the database closes after that.
+//
+// A drain can begin before app.close(): server.ts calls app.beginDrain() on SIGTERM, then waits
+// DRAIN_DELAY_SECONDS with the listener still open while /ready answers 503 `draining`
+// (app.draining), so a balancer's health check takes the process out of rotation before new
+// connections would be refused.
 import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** True from beginDrain() or app.close() on: /ready answers 503, responses carry Connection: close. */
+    readonly draining: boolean;
+    beginDrain(): void;
+  }
+}
 
 export interface DrainOptions {
   idleGraceMs: number;
@@ -15,6 +28,10 @@ export default fp<DrainOptions>(
     let closing = false;
     let reaper: NodeJS.Timeout | undefined;
 
+    app.decorate('draining', { getter: () => closing });
+    app.decorate('beginDrain', () => {
+      closing = true;
+    });
     app.addHook('preClose', async () => {
       closing = true;
       reaper = setInterval(() => app.server.closeIdleConnections(), idleGraceMs);

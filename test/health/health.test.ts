@@ -13,7 +13,7 @@ t.test('GET /ready is 200 while the database answers, 503 with Retry-After when 
   const app = await build(t);
   const ok = await call(app, { method: 'GET', url: '/ready' });
   t.equal(ok.statusCode, 200);
-  t.same(ok.json(), { status: 'ready' });
+  t.same(ok.json(), { status: 'ready', counters: { store: 'memory', healthy: true } });
 
   await app.db.destroy();
   const down = await call(app, { method: 'GET', url: '/ready' });

@@ -75,6 +75,9 @@ t.test('SIGTERM under load: in-flight requests finish, new connections are refus
     BETTER_AUTH_SECRET: SECRET,
     DATA_DIR: dir,
     SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS),
+    // The close itself is under test here (new connections refused at once); the drain delay before
+    // it (/ready 503 with the listener open) is test/process/npm-start.test.ts's.
+    DRAIN_DELAY_SECONDS: '0',
     // Shutdown is under test here, not load shedding (test/load): a busy test machine must not shed these requests.
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...(target?.kind === 'postgres' ? { DATABASE_URL: target.url } : {}),

@@ -1,0 +1,85 @@
+// Where per-client counters (the failed-authentication limit, src/plugins/auth-rate-limit.ts) are
+// kept: in this process's memory, or, with REDIS_URL, in Redis, shared by every process, so a limit
+// holds across all of them.
+//
+// Redis is never a reason to refuse a request: a command that fails (Redis down, unreachable, or
+// slower than COMMAND_TIMEOUT_MS) is skipped and the request is served as if not counted (fail
+// open). The client does not queue commands while disconnected (enableOfflineQueue: false) and does
+// not retry them, so no request waits on a dead Redis longer than the command timeout; it keeps
+// reconnecting in the background, and counting resumes on the first command that succeeds. The
+// change of state is logged once each way (not once per request) and shown on /ready's body.
+import { Redis } from 'ioredis';
+import type { FastifyBaseLogger } from 'fastify';
+
+/** A command to Redis that takes longer than this fails (and the request is not counted). */
+const COMMAND_TIMEOUT_MS = 250;
+/** A connection attempt that takes longer than this fails, and is retried. */
+const CONNECT_TIMEOUT_MS = 1_000;
+/** Reconnection back-off: 100 ms, 200 ms, … at most 1 s between attempts. */
+const MAX_RECONNECT_DELAY_MS = 1_000;
+
+export interface CounterStoreStatus {
+  readonly store: 'memory' | 'redis';
+  readonly healthy: boolean;
+}
+
+export interface CounterStore {
+  /** The ioredis client to hand to @fastify/rate-limit; undefined for the in-process store. */
+  readonly redis: Redis | undefined;
+  /** Key prefix for everything this app keeps in Redis (REDIS_KEY_PREFIX). */
+  readonly keyPrefix: string;
+  status(): CounterStoreStatus;
+  /** A counter command failed: the request goes uncounted. */
+  commandFailed(error: unknown): void;
+  /** A counter command succeeded. */
+  commandSucceeded(): void;
+  close(): Promise<void>;
+}
+
+export function memoryCounterStore(): CounterStore {
+  return {
+    redis: undefined,
+    keyPrefix: '',
+    status: () => ({ store: 'memory', healthy: true }),
+    commandFailed: () => {},
+    commandSucceeded: () => {},
+    close: async () => {},
+  };
+}
+
+export function redisCounterStore(url: string, keyPrefix: string, log: FastifyBaseLogger): CounterStore {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+    // Never the URL in a log line: it may hold a password.
+    connectionName: 'todo-api',
+  });
+  let failing = false;
+  const fail = (error: unknown) => {
+    if (failing) return;
+    failing = true;
+    log.warn({ event: 'counter_store_unavailable', err: error }, 'Redis does not answer: per-client counters are skipped (requests are served) until it does');
+  };
+  const succeed = () => {
+    if (!failing) return;
+    failing = false;
+    log.info({ event: 'counter_store_available' }, 'Redis answers again: per-client counting resumed');
+  };
+  redis.on('error', fail);
+  redis.on('ready', succeed);
+  return {
+    redis,
+    keyPrefix,
+    status: () => ({ store: 'redis', healthy: !failing && redis.status === 'ready' }),
+    commandFailed: fail,
+    commandSucceeded: succeed,
+    close: async () => {
+      redis.removeAllListeners('error');
+      redis.on('error', () => {});
+      redis.disconnect();
+    },
+  };
+}

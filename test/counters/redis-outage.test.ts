@@ -1,0 +1,126 @@
+// Redis cut off, then hanging, mid-load (a TCP proxy between the app and Redis): requests keep
+// being served (counting fails open, never a 5xx, never a long wait), /ready stays 200 and says
+// the store is unhealthy, the outage is logged once (not once per request), and counting resumes
+// when Redis answers again.
+import { setImmediate as yieldToTimers, setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { assertMatchesContract, freshDatabase, testConfig, tokenFor } from '../helper.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import { REDIS_URL, redisMissing, skipBanner, uniquePrefix } from '../support/redis.js';
+
+const BAD = 'Bearer x.y.z';
+const MAX = 5;
+
+const missing = await redisMissing();
+if (missing) {
+  console.error(skipBanner(missing));
+  t.skip(skipBanner(missing), () => {});
+} else {
+  t.test('Redis cut and hung under load: served throughout, reported on /ready, counting resumes', async (t) => {
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    t.teardown(() => proxy.close());
+    const { prefix, cleanUp } = uniquePrefix();
+    t.teardown(cleanUp);
+    const viaProxy = new URL(REDIS_URL);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+
+    const logs: Array<{ event?: string }> = [];
+    const app = await buildApp(
+      testConfig({ REDIS_URL: viaProxy.toString(), REDIS_KEY_PREFIX: prefix, AUTH_RATE_LIMIT_MAX: String(MAX), LOG_LEVEL: 'info' }),
+      { database: await freshDatabase(t), logger: { write: (line) => void logs.push(JSON.parse(line)) } },
+    );
+    t.teardown(() => app.close());
+    await app.ready();
+    await waitFor(app, true, 'Redis answers at start');
+
+    // The load: valid requests and failures from ever-new addresses (never limited), all the time.
+    const alice = `Bearer ${tokenFor('alice')}`;
+    const statuses = new Map<number, number>();
+    let slowest = 0;
+    let n = 0;
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        const i = n++;
+        const started = Date.now();
+        const res = await app.inject({
+          method: 'GET',
+          url: '/api/tasks',
+          remoteAddress: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+          headers: { authorization: i % 2 ? alice : BAD },
+        });
+        slowest = Math.max(slowest, Date.now() - started);
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+        // inject() and an in-memory database may never touch I/O: let timers (and the test) run.
+        await yieldToTimers();
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    t.teardown(() => {
+      running = false;
+    });
+    await sleep(300);
+
+    // 1. Cut: connections refused and reset.
+    proxy.cut();
+    await waitFor(app, false, 'cut: /ready reports the store unhealthy');
+    t.same(await failures(app, '198.51.100.1', MAX + 5), Array(MAX + 5).fill(401), 'cut: failures answered 401, uncounted (fail open)');
+    proxy.restore();
+    await waitFor(app, true, 'restored after the cut');
+
+    // 2. Hung: connections open, nothing answers (a Redis slower than the command timeout).
+    proxy.stall();
+    const hung = await failures(app, '198.51.100.2', MAX + 5);
+    t.same(hung, Array(MAX + 5).fill(401), 'hung: failures answered 401, uncounted');
+    await waitFor(app, false, 'hung: /ready reports the store unhealthy');
+    await sleep(300);
+
+    // 3. Back: counting resumes.
+    proxy.restore();
+    await waitFor(app, true, 'restored after the hang');
+    const back = await failures(app, '198.51.100.3', MAX + 1, true);
+    t.same(back, [...Array(MAX).fill(401), 429], 'back: the limit counts again');
+
+    running = false;
+    await Promise.all(workers);
+    t.comment(`load: ${n} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, slowest ${slowest} ms (a noisy shared machine)`);
+    t.same([...statuses.keys()].sort(), [200, 401], 'the load got only 200 and 401: no 429, no 5xx');
+    t.ok(n > 100, `the load ran (${n} requests)`);
+    t.ok(slowest < 3_000, `no request waited on Redis for long (slowest ${slowest} ms; command timeout 250 ms)`);
+
+    const down = logs.filter((l) => l.event === 'counter_store_unavailable').length;
+    const up = logs.filter((l) => l.event === 'counter_store_available').length;
+    t.ok(down >= 2 && down <= 4, `each outage logged once, not per request (${down} lines)`);
+    t.ok(up >= 2 && up <= 4, `each recovery logged once (${up} lines)`);
+  });
+}
+
+/** Sends `count` failing requests from `address` (concurrently, or one after the other) and returns their statuses. */
+async function failures(app: FastifyInstance, address: string, count: number, sequential = false): Promise<number[]> {
+  const one = async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/tasks', remoteAddress: address, headers: { authorization: BAD } });
+    await assertMatchesContract('GET', '/api/tasks', res);
+    return res.statusCode;
+  };
+  if (!sequential) return Promise.all(Array.from({ length: count }, one));
+  const statuses = [];
+  for (let i = 0; i < count; i++) statuses.push(await one());
+  return statuses;
+}
+
+/** Polls /ready (always 200: the store never fails readiness) until its counters report `healthy`. */
+async function waitFor(app: FastifyInstance, healthy: boolean, what: string): Promise<void> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const res = await app.inject({ method: 'GET', url: '/ready' });
+    await assertMatchesContract('GET', '/ready', res);
+    if (res.statusCode !== 200) throw new Error(`${what}: /ready answered ${res.statusCode}`);
+    if (res.json().counters.healthy === healthy) return;
+    if (Date.now() > until) throw new Error(`${what}: /ready did not report healthy=${healthy} within 10 s`);
+    await sleep(50);
+  }
+}

@@ -1,0 +1,125 @@
+// The topology of scripts/cluster.sh for a test: HAProxy in front of N real `npm start` processes,
+// on a fresh PostgreSQL database and a Redis key prefix of the test's own, on free ports, in a run
+// directory of its own. Needs TEST_DATABASE_URL, haproxy and Redis; `clusterMissing()` says which is
+// missing, for a loud skip.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Test } from 'tap';
+import type { LightMyRequestResponse } from 'fastify';
+import { assertMatchesContract, freshDatabase, POSTGRES_URL, SECRET } from '../helper.js';
+import { REDIS_URL, redisMissing, uniquePrefix } from './redis.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const script = `${root}scripts/cluster.sh`;
+
+export async function clusterMissing(): Promise<string | undefined> {
+  if (!POSTGRES_URL) return 'no TEST_DATABASE_URL (PostgreSQL) set';
+  if (!['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].some((p) => existsSync(p))) return 'haproxy is not installed (apt-get install -y haproxy)';
+  return redisMissing();
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface Cluster {
+  /** http://127.0.0.1:<HAProxy's port> */
+  readonly base: string;
+  /** The run directory (pids: server-<i>.pid is the server process of process i). */
+  readonly dir: string;
+  /** Runs `scripts/cluster.sh <args>` on this cluster; resolves with its output. */
+  script(...args: string[]): Promise<string>;
+}
+
+/** Starts the cluster (the compiled server must exist: the test builds it) and stops it when the test ends. */
+export async function startCluster(t: Test, processes: number, env: Record<string, string> = {}): Promise<Cluster> {
+  const database = await freshDatabase(t);
+  if (database.kind !== 'postgres') throw new Error('the cluster needs PostgreSQL');
+  const { prefix, cleanUp } = uniquePrefix();
+  const frontPort = await freePort();
+  const appPorts: number[] = [];
+  for (let i = 0; i < processes; i++) appPorts.push(await freePort());
+  // Short: HAProxy's stats socket lives there, and a unix socket path has at most 107 bytes.
+  const dir = mkdtempSync('/tmp/todo-cluster-');
+  const clusterEnv = {
+    ...process.env,
+    CLUSTER_DIR: dir,
+    CLUSTER_PORT: String(frontPort),
+    CLUSTER_APP_PORTS: appPorts.join(','),
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    BETTER_AUTH_SECRET: SECRET,
+    // Under test here: the topology, not load shedding (a busy test machine must not shed these requests).
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...env,
+  };
+  const cluster: Cluster = {
+    base: `http://127.0.0.1:${frontPort}`,
+    dir,
+    script: async (...args) => (await run(script, args, { cwd: root, env: clusterEnv, maxBuffer: 1 << 24 })).stdout,
+  };
+  t.teardown(async () => {
+    await cluster.script('stop').catch(() => {});
+    await cleanUp();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await cluster.script('start');
+  return cluster;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface RequestOptions {
+  method?: string;
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  agent?: http.Agent | false;
+  /** The client's own address (127.0.0.x), so the balancer forwards it as X-Forwarded-For. */
+  localAddress?: string;
+}
+
+/** One HTTP request through the balancer. Rejects on a connection error. */
+export function request(base: string, path: string, options: RequestOptions = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}${path}`,
+      { method: options.method ?? 'GET', headers, agent: options.agent ?? false, ...(options.localAddress ? { localAddress: options.localAddress } : {}) },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+    req.end(payload);
+  });
+}
+
+/** Checks an answer against openapi.yaml, as test/helper.ts's call() does for injected requests. */
+export async function assertContract(method: string, path: string, answer: Answer): Promise<void> {
+  const asInjected = { statusCode: answer.status, headers: answer.headers, body: answer.body, json: answer.json } as unknown as LightMyRequestResponse;
+  await assertMatchesContract(method, path, asInjected);
+}
