@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, type Driver } from 'kysely';
 import pg from 'pg';
 import { BoundedPool } from './bounded-pool.js';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
@@ -49,8 +49,29 @@ class PGliteDialectWithMigrationLock extends PGliteDialect {
 export type DatabaseTarget =
   /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */
   | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null }
-  /** `dataDir: undefined` keeps the embedded database in memory (tests). */
-  | { kind: 'pglite'; dataDir: string | undefined };
+  /** `dataDir: undefined` keeps the embedded database in memory (tests), started from `image` when given. */
+  | { kind: 'pglite'; dataDir: string | undefined; image?: PGliteImage };
+
+/**
+ * What a new in-memory embedded database can start from instead of an empty one (tests: a migrated
+ * template, made once per process): a data folder dumped with PGlite's dumpDataDir(), and PGlite's
+ * compiled WebAssembly module and file-system bundle, so the new instance skips initdb (a second
+ * WebAssembly instance) and recompiling.
+ */
+export interface PGliteImage {
+  readonly dataDir: Blob;
+  readonly wasmModule?: PGliteOptions['pgliteWasmModule'];
+  readonly fsBundle?: Blob;
+}
+
+function inMemoryOptions(image: PGliteImage | undefined): PGliteOptions | undefined {
+  if (!image) return undefined;
+  return {
+    loadDataDir: image.dataDir,
+    ...(image.wasmModule ? { pgliteWasmModule: image.wasmModule } : {}),
+    ...(image.fsBundle ? { fsBundle: image.fsBundle } : {}),
+  };
+}
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
@@ -60,6 +81,11 @@ export interface DatabaseHandle {
 export interface ConnectOptions {
   /** Called with errors of pooled connections (e.g. the server went away); they must never crash the process. */
   onIdleError?: (error: Error) => void;
+}
+
+/** Kysely over an open PGlite instance, with the migration adapter connect() uses (tests build migrated templates with it). */
+export function overPGlite(pglite: PGlite): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(pglite) });
 }
 
 export function connect(target: DatabaseTarget, options: ConnectOptions = {}): DatabaseHandle {
@@ -86,7 +112,7 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
   if (target.dataDir === undefined) {
-    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite()) }), target };
+    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite(inMemoryOptions(target.image))) }), target };
   }
   const dir = path.resolve(target.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
