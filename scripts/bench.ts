@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const admin = await adminClient();
   try {
     const profileDir = options.profile ? path.join(outDir, 'profiles', startedAt.toISOString().replace(/[:.]/g, '-')) : undefined;
-    servers.set('ours', await startServer('ours', { root: ROOT, env, logDir, ...(profileDir ? { profileDir } : {}) }));
+    servers.set('ours', await startServer('ours', { root: ROOT, env: { ...env, ...options.oursEnv }, logDir, ...(profileDir ? { profileDir } : {}) }));
     const data = await seed(servers.get('ours')!.port, secret, options.users, options.tasksPerUser);
     for (const kind of [...options.variants.filter((v) => v !== 'ours'), ...(options.loadgenCheck ? (['raw'] as const) : [])]) {
       servers.set(kind, await startServer(kind, { root: ROOT, env, logDir }));
@@ -112,7 +112,8 @@ async function main(): Promise<void> {
     const summaries = options.scenarios.flatMap((scenario) => present.map((kind) => summarize(scenario, kind, measured.filter((m) => m.scenario === scenario && m.kind === kind))));
     const { text, ratios, targets } = report(summaries, measured, options.scenarios);
     const cpus = os.cpus();
-    const header = `Commit ${code.commit}${code.uncommitted.length ? ` (+${code.uncommitted.length} uncommitted app files)` : ''}. ${generator.name}; medians of ${options.runs} round(s) × ${options.duration} s after a ${options.warmup} s warm-up, ${options.connections} connections, ${options.users} users × ${options.tasksPerUser} tasks; ${cpus.length} CPUs (${cpus[0]?.model ?? 'unknown'}), Node ${process.version}, PostgreSQL pool ${options.pool} per server; background CPU before the load ${pct(background)} of the machine`;
+    const oursEnv = Object.entries(options.oursEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+    const header = `Commit ${code.commit}${code.uncommitted.length ? ` (+${code.uncommitted.length} uncommitted app files)` : ''}${oursEnv ? `, ours with ${oursEnv}` : ''}. ${generator.name}; medians of ${options.runs} round(s) × ${options.duration} s after a ${options.warmup} s warm-up, ${options.connections} connections, ${options.users} users × ${options.tasksPerUser} tasks; ${cpus.length} CPUs (${cpus[0]?.model ?? 'unknown'}), Node ${process.version}, PostgreSQL pool ${options.pool} per server; background CPU before the load ${pct(background)} of the machine`;
     process.stdout.write(`\n${header}\n\n${text}\n`);
     const file = path.join(outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     const machine = { cpus: cpus.length, model: cpus[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.type()} ${os.release()}` };

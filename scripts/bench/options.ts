@@ -28,12 +28,14 @@ export interface Options {
   build: boolean;
   /** Write a V8 CPU profile of our server (node --cpu-prof) into .data/bench/profiles/. */
   profile: boolean;
+  /** Extra environment of our server (--ours-env KEY=VALUE, repeatable), e.g. DB_PREPARED_STATEMENTS=off for an A/B run. */
+  oursEnv: Record<string, string>;
 }
 
 const USAGE = `npm run bench -- [--quick] [--tool wrk|autocannon] [--runs N] [--duration S] [--warmup S]
                  [--connections C] [--threads T] [--scenarios list,get,create,mixed]
                  [--variants ours,ceiling,oab] [--users N] [--tasks-per-user N] [--pool N]
-                 [--settle S] [--no-loadgen-check] [--profile] [--skip-build]`;
+                 [--settle S] [--no-loadgen-check] [--profile] [--ours-env KEY=VALUE]… [--skip-build]`;
 
 export function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -52,6 +54,7 @@ export function parseArgs(argv: string[]): Options {
     loadgenCheck: true,
     build: true,
     profile: false,
+    oursEnv: {},
   };
   const int = (flag: string, value: string | undefined, min: number, max: number): number => {
     const n = Number(value);
@@ -85,6 +88,12 @@ export function parseArgs(argv: string[]): Options {
       case '--no-loadgen-check': o.loadgenCheck = false; break;
       case '--profile': o.profile = true; break;
       case '--skip-build': o.build = false; break;
+      case '--ours-env': {
+        const [key, ...rest] = (value() ?? '').split('=');
+        if (!key || !/^[A-Z_][A-Z0-9_]*$/.test(key) || rest.length === 0) throw new Error('--ours-env takes KEY=VALUE');
+        o.oursEnv[key] = rest.join('=');
+        break;
+      }
       case '--help':
       case '-h':
         process.stdout.write(`${USAGE}\n\n${readFileSync(fileURLToPath(new URL('../../docs/PERFORMANCE.md', import.meta.url)), 'utf8').split('\n## ')[0]}\n`);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, type Driver } from 'kysely';
 import pg from 'pg';
 import { BoundedPool } from './bounded-pool.js';
+import { useNamedStatements } from './prepared-statements.js';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
@@ -48,7 +49,8 @@ class PGliteDialectWithMigrationLock extends PGliteDialect {
 
 export type DatabaseTarget =
   /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */
-  | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null }
+  /** `preparedStatements`: named prepared statements (src/db/prepared-statements.ts); absent: off. */
+  | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null; preparedStatements?: boolean }
   /** `dataDir: undefined` keeps the embedded database in memory (tests), started from `image` when given. */
   | { kind: 'pglite'; dataDir: string | undefined; image?: PGliteImage };
 
@@ -108,7 +110,12 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     pool.on('error', (error) => options.onIdleError?.(error));
     // A connection that dies while checked out errors its query (503) and also emits 'error' on the
     // client, which nobody else listens to: without this listener that would crash the process.
-    pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
+    // One name per SQL text for the whole pool: each connection prepares it on first use.
+    const names = new Map<string, string>();
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onIdleError?.(error));
+      if (target.preparedStatements) useNamedStatements(client, names);
+    });
     return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
   if (target.dataDir === undefined) {
