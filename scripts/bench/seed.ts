@@ -21,7 +21,8 @@ async function pooled<T>(count: number, limit: number, task: (i: number) => Prom
 }
 
 async function call(base: string, method: string, url: string, token: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  // Bounded retries: a transient failure while seeding should not end the bench, a broken server should.
+  // Bounded retries: a transient failure (or a 503 from load shedding on a busy machine) while
+  // seeding should not end the bench, a broken server should.
   for (let attempt = 1; ; attempt++) {
     try {
       const res = await fetch(`${base}${url}`, {
@@ -30,7 +31,9 @@ async function call(base: string, method: string, url: string, token: string, bo
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(10_000),
       });
-      return { status: res.status, json: await res.json() };
+      const answer = { status: res.status, json: (await res.json()) as unknown };
+      if (answer.status !== 503 || attempt >= 10) return answer;
+      await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
     } catch (error) {
       if (attempt >= 3) throw error;
       await sleep(200 * attempt);
