@@ -62,6 +62,9 @@ function table(rows: string[][]): string {
 export const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 export const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : `${Math.round(x * 100)}%`);
 const mib = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(0));
+/** Server CPU time per request, in µs: less sensitive to a busy machine than req/s. */
+export const cpuPerRequest = (s: Summary): number | undefined => (s.serverCpu === undefined ? undefined : (s.serverCpu / s.rps) * 1e6);
+const us = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(0));
 
 export interface Report {
   text: string;
@@ -70,14 +73,14 @@ export interface Report {
 }
 
 export function report(summaries: Summary[], measured: Measured[], scenarios: Scenario[]): Report {
-  const rows = [['scenario', 'server', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'non-2xx', 'CPU: server', 'loadgen', 'postgres', 'other', 'peak RSS MiB']];
+  const rows = [['scenario', 'server', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'non-2xx', 'CPU: server', 'loadgen', 'postgres', 'other', 'server µs/req', 'peak RSS MiB']];
   for (const s of summaries) {
-    rows.push([s.scenario, LABEL[s.kind], s.rps.toFixed(0), ms(s.p50), ms(s.p95), ms(s.p99), String(s.errors), String(s.non2xx), pct(s.serverCpu), pct(s.loadGeneratorCpu), pct(s.postgresCpu), pct(s.otherCpu), mib(s.peakRssMiB)]);
+    rows.push([s.scenario, LABEL[s.kind], s.rps.toFixed(0), ms(s.p50), ms(s.p95), ms(s.p99), String(s.errors), String(s.non2xx), pct(s.serverCpu), pct(s.loadGeneratorCpu), pct(s.postgresCpu), pct(s.otherCpu), us(cpuPerRequest(s)), mib(s.peakRssMiB)]);
   }
   const find = (scenario: Scenario, kind: ServerKind) => summaries.find((s) => s.scenario === scenario && s.kind === kind);
   const ratios: Report['ratios'] = {};
   const targets: Report['targets'] = {};
-  const ratioRows = [['scenario', 'ours / bare', 'ours req/s', 'bare req/s', 'ours p99', 'bare p99', 'p99 ours/bare', `≥ target`, `p99 ≤ ${TARGET_P99_FACTOR}×`]];
+  const ratioRows = [['scenario', 'ours / bare', 'ours req/s', 'bare req/s', 'ours p99', 'bare p99', 'p99 ours/bare', 'µs/req ours/bare', `≥ target`, `p99 ≤ ${TARGET_P99_FACTOR}×`]];
   const headroom: string[] = [];
   for (const scenario of scenarios) {
     const ours = find(scenario, 'ours');
@@ -96,6 +99,7 @@ export function report(summaries: Summary[], measured: Measured[], scenarios: Sc
         ms(ours.p99),
         ms(bare.p99),
         r.p99.toFixed(2),
+        `${us(cpuPerRequest(ours))} / ${us(cpuPerRequest(bare))}`,
         `${r.rps >= TARGET_RATIO[scenario] ? 'MET' : 'NOT MET'} (${TARGET_RATIO[scenario] * 100}%)`,
         r.p99 <= TARGET_P99_FACTOR ? 'MET' : 'NOT MET',
       ]);
