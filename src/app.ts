@@ -36,7 +36,7 @@ export interface AppOverrides {
 
 export function databaseTarget(config: Config): DatabaseTarget {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax, queueMax: config.dbPoolQueueMax }
+    ? { kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax, queueMax: config.dbPoolQueueMax, preparedStatements: config.dbPreparedStatements }
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 

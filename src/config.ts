@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import envSchema from 'env-schema';
 import { betterAuthJwksUrl, betterAuthOrigin } from './auth/better-auth-url.js';
+import { looksPooled } from './db/prepared-statements.js';
 
 /** Fastify's `trustProxy`: off, a hop count, or the proxies' addresses/CIDRs (never `true`: a client could pick its own address). */
 export type TrustProxy = false | number | readonly string[];
@@ -23,6 +24,8 @@ export interface Config {
   readonly bodyLimit: number;
   /** Requests waiting for a pooled PostgreSQL connection beyond this many fail at once with 503 (null: unbounded). */
   readonly dbPoolQueueMax: number | null;
+  /** Named prepared statements on PostgreSQL (DB_PREPARED_STATEMENTS; `auto`: on unless the URL looks pooled). */
+  readonly dbPreparedStatements: boolean;
   /** HTTP server timeouts, in milliseconds (src/http/draining-server.ts). */
   readonly http: {
     readonly requestTimeoutMs: number;
@@ -79,6 +82,7 @@ const schema = {
     MIGRATE_ON_START: { type: 'boolean' },
     BODY_LIMIT: { type: 'integer', minimum: 1024, maximum: 10485760, default: 16384 },
     DB_POOL_QUEUE_MAX: { type: 'integer', minimum: 0, maximum: 100000, default: 1000 },
+    DB_PREPARED_STATEMENTS: { type: 'string', enum: ['auto', 'on', 'off'], default: 'auto' },
     REQUEST_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },
     HEADERS_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 10 },
     KEEP_ALIVE_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 72 },
@@ -114,6 +118,7 @@ interface Env {
   MIGRATE_ON_START?: boolean;
   BODY_LIMIT: number;
   DB_POOL_QUEUE_MAX: number;
+  DB_PREPARED_STATEMENTS: 'auto' | 'on' | 'off';
   REQUEST_TIMEOUT_SECONDS: number;
   HEADERS_TIMEOUT_SECONDS: number;
   KEEP_ALIVE_TIMEOUT_SECONDS: number;
@@ -239,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     migrateOnStart: raw.MIGRATE_ON_START ?? raw.NODE_ENV !== 'production',
     bodyLimit: raw.BODY_LIMIT,
     dbPoolQueueMax: raw.DB_POOL_QUEUE_MAX > 0 ? raw.DB_POOL_QUEUE_MAX : null,
+    dbPreparedStatements: raw.DB_PREPARED_STATEMENTS === 'auto' ? !(raw.DATABASE_URL && looksPooled(raw.DATABASE_URL)) : raw.DB_PREPARED_STATEMENTS === 'on',
     http: {
       requestTimeoutMs: raw.REQUEST_TIMEOUT_SECONDS * 1000,
       headersTimeoutMs: raw.HEADERS_TIMEOUT_SECONDS * 1000,

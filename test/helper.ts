@@ -2,7 +2,8 @@
 // response is checked against openapi.yaml (status declared, body matching the schema).
 //
 // Database: PGlite in memory by default; when TEST_DATABASE_URL is set, a fresh PostgreSQL
-// database per app, dropped at the end.
+// database per app, dropped at the end. build() starts from a copy of a database migrated once
+// (migratedDatabase, test/support/templates.ts); freshDatabase() is an empty one.
 //
 // Through a pooler (the PgBouncer pass of .ci/run): TEST_DATABASE_URL is the pooled URL the app
 // uses, TEST_ADMIN_DATABASE_URL the direct one, for CREATE/DROP DATABASE (dropping a database
@@ -20,6 +21,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import type { DatabaseTarget } from '../src/db/connect.js';
 import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
 import { openapiDocument } from '../generated/document.js';
+import { migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
@@ -40,7 +42,21 @@ export async function freshDatabase(t: Test): Promise<DatabaseTarget> {
   t.teardown(() => admin(async (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
-  return { kind: 'postgres', url: url.toString(), poolMax: 10 };
+  // Named prepared statements as in production on a direct URL; off through the transaction pooler (PgBouncer 1.18 has no support).
+  return { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED };
+}
+
+/** A fresh database with every migration applied: a copy of a template migrated once (fast), not an empty one. */
+export async function migratedDatabase(t: Test): Promise<DatabaseTarget> {
+  if (!POSTGRES_URL) return { kind: 'pglite', dataDir: undefined, image: await migratedPGliteImage() };
+  const template = await migratedPostgresTemplate(admin, ADMIN_URL!);
+  const name = `todo_test_${randomBytes(6).toString('hex')}`;
+  await admin(async (client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  t.teardown(() => admin(async (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  // Named prepared statements as in production on a direct URL; off through the transaction pooler (PgBouncer 1.18 has no support).
+  return { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED };
 }
 
 /** Runs `fn` on a direct (never pooled) connection to the server's admin database. */
@@ -59,9 +75,9 @@ export interface BuildOptions {
   database?: DatabaseTarget;
 }
 
-/** Builds the app on a fresh database (or the given one) and closes it when the test ends. */
+/** Builds the app on a fresh migrated database (or the given one) and closes it when the test ends. */
 export async function build(t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const database = options.database ?? (await freshDatabase(t));
+  const database = options.database ?? (await migratedDatabase(t));
   const app = await buildApp(testConfig(options.env), { database, logger: false });
   t.teardown(() => app.close());
   await app.ready();

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, type Driver } from 'kysely';
 import pg from 'pg';
 import { BoundedPool } from './bounded-pool.js';
-import { PGlite } from '@electric-sql/pglite';
+import { useNamedStatements } from './prepared-statements.js';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
@@ -48,9 +49,31 @@ class PGliteDialectWithMigrationLock extends PGliteDialect {
 
 export type DatabaseTarget =
   /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */
-  | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null }
-  /** `dataDir: undefined` keeps the embedded database in memory (tests). */
-  | { kind: 'pglite'; dataDir: string | undefined };
+  /** `preparedStatements`: named prepared statements (src/db/prepared-statements.ts); absent: off. */
+  | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null; preparedStatements?: boolean }
+  /** `dataDir: undefined` keeps the embedded database in memory (tests), started from `image` when given. */
+  | { kind: 'pglite'; dataDir: string | undefined; image?: PGliteImage };
+
+/**
+ * What a new in-memory embedded database can start from instead of an empty one (tests: a migrated
+ * template, made once per process): a data folder dumped with PGlite's dumpDataDir(), and PGlite's
+ * compiled WebAssembly module and file-system bundle, so the new instance skips initdb (a second
+ * WebAssembly instance) and recompiling.
+ */
+export interface PGliteImage {
+  readonly dataDir: Blob;
+  readonly wasmModule?: PGliteOptions['pgliteWasmModule'];
+  readonly fsBundle?: Blob;
+}
+
+function inMemoryOptions(image: PGliteImage | undefined): PGliteOptions | undefined {
+  if (!image) return undefined;
+  return {
+    loadDataDir: image.dataDir,
+    ...(image.wasmModule ? { pgliteWasmModule: image.wasmModule } : {}),
+    ...(image.fsBundle ? { fsBundle: image.fsBundle } : {}),
+  };
+}
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
@@ -60,6 +83,11 @@ export interface DatabaseHandle {
 export interface ConnectOptions {
   /** Called with errors of pooled connections (e.g. the server went away); they must never crash the process. */
   onIdleError?: (error: Error) => void;
+}
+
+/** Kysely over an open PGlite instance, with the migration adapter connect() uses (tests build migrated templates with it). */
+export function overPGlite(pglite: PGlite): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(pglite) });
 }
 
 export function connect(target: DatabaseTarget, options: ConnectOptions = {}): DatabaseHandle {
@@ -82,11 +110,16 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     pool.on('error', (error) => options.onIdleError?.(error));
     // A connection that dies while checked out errors its query (503) and also emits 'error' on the
     // client, which nobody else listens to: without this listener that would crash the process.
-    pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
+    // One name per SQL text for the whole pool: each connection prepares it on first use.
+    const names = new Map<string, string>();
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onIdleError?.(error));
+      if (target.preparedStatements) useNamedStatements(client, names);
+    });
     return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
   if (target.dataDir === undefined) {
-    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite()) }), target };
+    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite(inMemoryOptions(target.image))) }), target };
   }
   const dir = path.resolve(target.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });

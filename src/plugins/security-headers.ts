@@ -1,10 +1,15 @@
-// Security headers on every response (@fastify/helmet), set in onRequest so errors (401, 404, 429…)
-// carry them too. The API answers JSON only, so its CSP allows nothing at all; the Swagger UI
-// under `docsPrefix` gets a CSP of its own that allows its same-origin scripts, styles and fetches
-// (Try it out calls the API on the page's own origin: the docs' server URL is relative, src/plugins/docs.ts).
+// Security headers on every response, set in onRequest so errors (401, 404, 429…) carry them too.
+// The API answers JSON only, so its CSP allows nothing at all. Helmet computes that header set ONCE
+// at start-up (API_HEADERS: the same options, hence the same headers, for every request), and a
+// synchronous hook copies it onto each reply; @fastify/helmet would rebuild helmet's middleware per
+// request. The Swagger UI under `docsPrefix` gets a CSP of its own that allows its same-origin
+// scripts, styles and fetches (Try it out calls the API on the page's own origin: the docs' server URL
+// is relative, src/plugins/docs.ts): there @fastify/helmet applies its route options over the static set.
 // Register before the docs plugin: its routes get their CSP as they are declared (onRoute).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
+import helmetHeaders, { type HelmetOptions } from 'helmet';
 
 export interface SecurityHeadersOptions {
   /** Where @fastify/swagger-ui is mounted (src/plugins/docs.ts). */
@@ -37,24 +42,46 @@ export const DOCS_CSP = {
   styleSrc: ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
 };
 
+/** The API's helmet options. */
+const API_OPTIONS = {
+  contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  // CORP is enforced on no-cors loads (<script>, <img>…) only, never on CORS fetches, so the
+  // frontend origins in CORS_ORIGINS still read responses; other sites cannot embed them.
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  crossOriginOpenerPolicy: { policy: 'same-origin' },
+} satisfies HelmetOptions;
+
+/** The headers helmet sets for `options`: its middleware run once against a response that records them. */
+export function helmetHeaderSet(options: HelmetOptions): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmetHeaders(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {});
+  return Object.freeze(headers);
+}
+
+export const API_HEADERS = helmetHeaderSet(API_OPTIONS);
+
 export default fp<SecurityHeadersOptions>(
   async (app, { docsPrefix = '/docs' }) => {
+    app.addHook('onRequest', (request, reply, done) => {
+      // Routes with helmet options of their own (the docs) get helmet's full set from @fastify/helmet instead.
+      if ((request.routeOptions.config as { helmet?: unknown }).helmet === undefined) reply.headers(API_HEADERS);
+      done();
+    });
     // Added before helmet's own onRoute hook, which turns the `helmet` route option into route config.
     app.addHook('onRoute', (route) => {
       if (route.helmet === undefined && (route.url === docsPrefix || route.url.startsWith(`${docsPrefix}/`))) {
         route.helmet = { contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } };
       }
     });
-    await app.register(helmet, {
-      contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
-      frameguard: { action: 'deny' },
-      referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-      // CORP is enforced on no-cors loads (<script>, <img>…) only, never on CORS fetches, so the
-      // frontend origins in CORS_ORIGINS still read responses; other sites cannot embed them.
-      crossOriginResourcePolicy: { policy: 'same-origin' },
-      crossOriginOpenerPolicy: { policy: 'same-origin' },
-    });
+    // Not global: only routes with helmet options (the docs) run helmet per request.
+    await app.register(helmet, { ...API_OPTIONS, global: false });
   },
   { name: 'security-headers' },
 );
