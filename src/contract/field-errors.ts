@@ -9,7 +9,9 @@ export function fieldErrors(errors: readonly ErrorObject[], context: string | un
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    const entry = { in: where, field: fieldOf(e), message: messageOf(e) };
+    // A query parameter is named as the client wrote it (`query.priority`), not by item index.
+    const field = where === 'query' ? fieldOf(e).replace(/(\.\d+)+$/, '') : fieldOf(e);
+    const entry = { in: where, field, message: messageOf(e) };
     const key = `${entry.field}\u0000${entry.message}`;
     if (!seen.has(key)) out.push(entry);
     seen.add(key);
@@ -41,7 +43,13 @@ function messageOf(e: ErrorObject): string {
     case 'maxLength':
       return `must be at most ${String(params.limit)} characters`;
     case 'pattern':
-      return params.pattern === '\\S' ? 'must not be blank' : `must match ${String(params.pattern)}`;
+      if (params.pattern === '\\S') return 'must not be blank';
+      // TaskTag in openapi.yaml.
+      if (params.pattern === '^[^,]*\\S[^,]*$') return 'must not be blank or contain a comma';
+      return `must match ${String(params.pattern)}`;
+    case 'minItems':
+    case 'maxItems':
+      return `must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
     case 'not':
       // The contract uses `not` only to keep U+0000 out of text (PostgreSQL cannot store it).
       return 'must not contain the NUL character (U+0000)';

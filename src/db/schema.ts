@@ -7,12 +7,18 @@ export interface UsersTable {
   created_at: Generated<Date>;
 }
 
+export type TaskPriority = 'low' | 'medium' | 'high';
+
 export interface TasksTable {
   id: Generated<string>;
   user_id: string;
   title: string;
   description: string | null;
   completed: Generated<boolean>;
+  priority: Generated<TaskPriority>;
+  due_at: Date | null;
+  tags: Generated<string[]>;
+  completed_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

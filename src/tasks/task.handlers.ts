@@ -6,15 +6,20 @@ import type { Handler } from '../contract/handler-types.js';
 import { ownerOf } from '../auth/owner.js';
 import { taskNotFound } from '../errors.js';
 import * as repo from './task.repository.js';
+import { listTasks as listPage, nextPageQuery } from './task-list.repository.js';
+import type { ListParams } from './list-params.js';
+import { taskStats } from './stats.repository.js';
 
 export const listTasks: Handler<'listTasks'> = async (request, reply) => {
-  const query = request.query;
-  const { tasks, more } = await repo.listTasks(request.server.db, ownerOf(request), query);
-  if (more) {
-    const next = new URLSearchParams({ ...query, limit: String(query.limit), offset: String(query.offset + query.limit) });
-    reply.header('link', `<${pathOf(request)}?${next}>; rel="next"`);
-  }
+  // Validation has filled in the contract's defaults (status, sort, order, limit, overdue).
+  const params = request.query as ListParams;
+  const { tasks, next } = await listPage(request.server.db, ownerOf(request), params);
+  if (next !== undefined) reply.header('link', `<${pathOf(request)}?${nextPageQuery(params, next)}>; rel="next"`);
   return reply.code(200).send(tasks);
+};
+
+export const getTaskStats: Handler<'getTaskStats'> = async (request, reply) => {
+  return reply.code(200).send(await taskStats(request.server.db, ownerOf(request)));
 };
 
 export const createTask: Handler<'createTask'> = async (request, reply) => {

@@ -145,6 +145,8 @@ export interface Stats {
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const MARKER_RE = /\[\[m:[0-9a-f]{12}\]\]/g;
 const STRANGERS_KEPT = 2000;
+/** The task model v2's fields on a task created without them. */
+const NEW_FIELD_DEFAULTS = { priority: 'medium', due_at: null, tags: [] } as const satisfies Partial<Task>;
 
 export class ModelRunner {
   readonly stats: Stats = { sequences: 0, commands: 0, requests: 0, byStatus: {}, byTarget: {} };
@@ -223,12 +225,12 @@ export class ModelRunner {
       // What the model says.
       const current = id === undefined ? undefined : model.alive(actor, id);
       let expectedStatus: number;
-      let expectedTask: Omit<Task, 'id' | 'created_at' | 'updated_at'> | undefined;
+      let expectedTask: Omit<Task, 'id' | 'created_at' | 'updated_at' | 'completed_at'> | undefined;
       if (forbidden) expectedStatus = 403;
       else if (o.op === 'list') expectedStatus = 200;
       else if (o.op === 'create') {
         expectedStatus = 201;
-        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false };
+        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false, ...NEW_FIELD_DEFAULTS };
       } else if (!current) expectedStatus = 404;
       else if (o.op === 'delete') expectedStatus = 204;
       else {
@@ -239,6 +241,9 @@ export class ModelRunner {
           title: changes.title ?? current.title,
           description: changes.description !== undefined ? changes.description : current.description,
           completed: changes.completed ?? current.completed,
+          priority: current.priority,
+          due_at: current.due_at,
+          tags: current.tags,
         };
       }
 
@@ -268,7 +273,7 @@ export class ModelRunner {
         checkList(res, model.tasksOf(actor), o.query, (message) => fail(`#${index}: ${message}`));
       } else if (expectedStatus === 200 || expectedStatus === 201) {
         const task = res.json<Task>();
-        const { id: gotId, created_at: createdAt, updated_at: updatedAt, ...fields } = task;
+        const { id: gotId, created_at: createdAt, updated_at: updatedAt, completed_at: completedAt, ...fields } = task;
         if (!sameJson(fields, expectedTask)) fail(`#${index}: got ${JSON.stringify(fields)}, the model expects ${JSON.stringify(expectedTask)}`);
         if (expectedStatus === 201) {
           if (createdAt !== updatedAt) fail(`#${index}: a new task has created_at ${createdAt} ≠ updated_at ${updatedAt}`);
@@ -279,6 +284,8 @@ export class ModelRunner {
           model.add(task);
         } else {
           if (gotId !== id) fail(`#${index}: answered task ${gotId} for ${id}`);
+          if ((completedAt === null) === task.completed) fail(`#${index}: completed ${task.completed} with completed_at ${completedAt}`);
+          if (current!.completed && task.completed && completedAt !== current!.completed_at) fail(`#${index}: completed_at moved from ${current!.completed_at} to ${completedAt} on a task that stayed completed`);
           if (createdAt !== current!.created_at) fail(`#${index}: created_at moved from ${current!.created_at} to ${createdAt}`);
           const unchanged = o.op === 'get' || (o.op === 'patch' && Object.keys(o.body).length === 0);
           if (unchanged ? updatedAt !== current!.updated_at : updatedAt < current!.updated_at) {
@@ -291,7 +298,13 @@ export class ModelRunner {
 
     // The database, read directly: exactly the model's tasks, field for field, for these users.
     const rows = await this.app.db.selectFrom('tasks').selectAll().where('user_id', 'in', users).orderBy('id').execute();
-    const stored = rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() }));
+    const stored = rows.map((r) => ({
+      ...r,
+      due_at: r.due_at && r.due_at.toISOString(),
+      completed_at: r.completed_at && r.completed_at.toISOString(),
+      created_at: r.created_at.toISOString(),
+      updated_at: r.updated_at.toISOString(),
+    }));
     const expected = model.all().sort((a, b) => (a.id < b.id ? -1 : 1));
     if (!sameJson(stored, expected)) {
       fail(`at the end the tasks table holds\n    ${JSON.stringify(stored)}\n  but the model has\n    ${JSON.stringify(expected)}`);
@@ -407,7 +420,7 @@ function checkList(res: LightMyRequestResponse, mine: Task[], query: Extract<Op,
   const more = offset + limit < matching.length;
   const link = res.headers.link;
   if (more !== (link !== undefined)) fail(`Link header ${link === undefined ? 'missing' : String(link)}, but ${matching.length} tasks match, limit ${limit}, offset ${offset}`);
-  if (link !== undefined && !String(link).includes(`offset=${offset + limit}`)) fail(`Link header ${String(link)} does not point at offset ${offset + limit}`);
+  if (link !== undefined && (!String(link).includes('cursor=') || String(link).includes('offset='))) fail(`Link header ${String(link)} does not carry a cursor (and only a cursor)`);
 }
 
 function withoutRequestId(res: LightMyRequestResponse): string {

@@ -1,9 +1,11 @@
 // Every migration, by name; names sort in the order they apply.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as usersAndTasks from './2026_11_22_0001_users_and_tasks.js';
+import * as taskFields from './2026_12_01_0001_task_fields.js';
 
 const migrations: Record<string, Migration> = {
   '2026_11_22_0001_users_and_tasks': usersAndTasks,
+  '2026_12_01_0001_task_fields': taskFields,
 };
 
 export const migrationProvider: MigrationProvider = {
