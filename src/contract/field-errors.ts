@@ -45,7 +45,7 @@ function messageOf(e: ErrorObject): string {
     case 'pattern':
       if (params.pattern === '\\S') return 'must not be blank';
       // TaskTag in openapi.yaml.
-      if (params.pattern === '^[^,]*\\S[^,]*$') return 'must not be blank or contain a comma';
+      if (params.pattern === '^[^,]*[^,\\s][^,]*$') return 'must not be blank or contain a comma';
       return `must match ${String(params.pattern)}`;
     case 'minItems':
     case 'maxItems':
