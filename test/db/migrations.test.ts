@@ -9,6 +9,9 @@ import { migrationProvider } from '../../src/db/migrations/index.js';
 import type { Database } from '../../src/db/schema.js';
 import { freshDatabase } from '../helper.js';
 
+/** The project's real migrations, in the order they apply. */
+const REAL_MIGRATIONS = Object.keys(await migrationProvider.getMigrations()).sort();
+
 /** The project's real migrations plus `extra`, sorted after them. */
 function withExtra(extra: Record<string, Migration>): MigrationProvider {
   return { getMigrations: async () => ({ ...(await migrationProvider.getMigrations()), ...extra }) };
@@ -46,10 +49,10 @@ t.test('up → down → up leaves an identical schema; down leaves nothing behin
   const empty = await catalog(db);
   await migrateToLatest(db);
   const first = await catalog(db);
-  t.match(first, { indexes: [{ indexname: 'tasks_pkey' }, { indexname: 'tasks_user_id_created_at_idx' }, { indexname: 'users_pkey' }] });
+  const indexNames = (first as { indexes: { indexname: string }[] }).indexes.map((i) => i.indexname);
+  for (const name of ['tasks_pkey', 'tasks_user_id_created_at_idx', 'users_pkey']) t.ok(indexNames.includes(name), `index ${name}`);
 
-  const down = ensureSucceeded(await migrator(db).migrateDown());
-  t.equal(down.length, 1);
+  for (let i = 0; i < REAL_MIGRATIONS.length; i++) t.equal(ensureSucceeded(await migrator(db).migrateDown()).length, 1, 'down undoes one migration');
   t.same(await catalog(db), empty, 'down removes everything up created');
 
   await migrateToLatest(db);
@@ -73,7 +76,7 @@ t.test('tasks cascade with their user and refuse invalid rows', async (t) => {
 t.test('a migration that fails midway leaves the schema exactly as it was and is not recorded', async (t) => {
   const { db } = connect(await freshDatabase(t));
   t.teardown(() => db.destroy());
-  const REAL = '2026_11_22_0001_users_and_tasks';
+  const REAL = REAL_MIGRATIONS;
   // Changes the schema in several ways, then fails: by throwing (the transaction itself is still
   // healthy, so only an explicit ROLLBACK undoes it) or by invalid SQL (the transaction aborts).
   const brokenBy = (failure: 'throw' | 'sql'): Migration => ({
@@ -91,19 +94,20 @@ t.test('a migration that fails midway leaves the schema exactly as it was and is
   // From an empty database: the real migration and the broken one run as one batch; nothing stays.
   const batch = await migrator(db, withExtra({ '2026_12_31_0001_broken': brokenBy('throw') })).migrateToLatest();
   t.match(batch.error, { message: 'boom midway' });
-  t.match(batch.results, [{ migrationName: REAL }, { migrationName: '2026_12_31_0001_broken', status: 'Error' }]);
+  t.same(batch.results?.map((r) => r.migrationName), [...REAL, '2026_12_31_0001_broken']);
+  t.equal(batch.results?.at(-1)?.status, 'Error');
   t.same(await catalog(db), empty, 'the batch left no table, column or index behind');
   t.same(await applied(db), [], 'nothing recorded as applied');
 
   await migrateToLatest(db);
   const latest = await catalog(db);
-  t.same(await applied(db), [REAL]);
+  t.same(await applied(db), REAL);
   for (const failure of ['throw', 'sql'] as const) {
     const result = await migrator(db, withExtra({ '2026_12_31_0001_broken': brokenBy(failure) })).migrateToLatest();
     t.ok(result.error, `${failure}: the run reports the failure`);
     t.throws(() => ensureSucceeded(result), { message: /migration 2026_12_31_0001_broken failed/ });
     t.same(await catalog(db), latest, `${failure}: the schema is exactly as before the run`);
-    t.same(await applied(db), [REAL], `${failure}: the failed migration is not recorded`);
+    t.same(await applied(db), REAL, `${failure}: the failed migration is not recorded`);
   }
   t.same(await migrateToLatest(db), [], 'the database is at the latest migration and usable');
   t.equal(await advisoryLocksHere(db), 0, 'no migration lock left behind');
@@ -127,11 +131,10 @@ t.test('concurrent migrators take turns: each migration applied once, no lock le
     t.same(runs.filter((r) => r.error).map((r) => String(r.error)), [], `round ${round}: no run failed`);
     const applying = runs.filter((r) => (r.results ?? []).length > 0);
     t.equal(applying.length, 1, `round ${round}: one run applied the migrations, the others found nothing to do`);
-    t.same(applying[0]?.results?.map((r) => r.status), ['Success', 'Success']);
+    t.same(applying[0]?.results?.map((r) => r.status), [...REAL_MIGRATIONS, 'slow'].map(() => 'Success'));
     t.equal(await advisoryLocksHere(dbs[0]!), 0, `round ${round}: no advisory lock is held once every run is over`);
-    t.same(await applied(dbs[0]!), ['2026_11_22_0001_users_and_tasks', '2026_12_31_0001_slow']);
-    ensureSucceeded(await migrator(dbs[0]!, provider).migrateDown());
-    ensureSucceeded(await migrator(dbs[0]!, provider).migrateDown());
+    t.same(await applied(dbs[0]!), [...REAL_MIGRATIONS, '2026_12_31_0001_slow']);
+    for (let i = 0; i <= REAL_MIGRATIONS.length; i++) ensureSucceeded(await migrator(dbs[0]!, provider).migrateDown());
     t.same(await applied(dbs[0]!), [], `round ${round}: back to empty`);
   }
 });
