@@ -9,8 +9,19 @@ import { ownedTasks } from './owned-tasks.js';
 export type TaskStats = components['schemas']['TaskStats'];
 
 export async function taskStats(db: Kysely<Database>, owner: Subject): Promise<TaskStats> {
+  const row = await statsQuery(db, owner).executeTakeFirstOrThrow();
+  return {
+    total: row.total,
+    completed: row.completed,
+    pending: row.total - row.completed,
+    overdue: row.overdue,
+    by_priority: { low: row.low, medium: row.medium, high: row.high },
+  };
+}
+
+export function statsQuery(db: Kysely<Database>, owner: Subject) {
   const count = (condition: ReturnType<typeof sql<boolean>>) => sql<number>`count(*) filter (where ${condition})::int`;
-  const row = await ownedTasks(db, owner)
+  return ownedTasks(db, owner)
     .select()
     .select([
       sql<number>`count(*)::int`.as('total'),
@@ -19,13 +30,5 @@ export async function taskStats(db: Kysely<Database>, owner: Subject): Promise<T
       count(sql`priority = 'low'`).as('low'),
       count(sql`priority = 'medium'`).as('medium'),
       count(sql`priority = 'high'`).as('high'),
-    ])
-    .executeTakeFirstOrThrow();
-  return {
-    total: row.total,
-    completed: row.completed,
-    pending: row.total - row.completed,
-    overdue: row.overdue,
-    by_priority: { low: row.low, medium: row.medium, high: row.high },
-  };
+    ]);
 }

@@ -17,22 +17,37 @@ export interface TaskPage {
 }
 
 export async function listTasks(db: Kysely<Database>, owner: Subject, params: ListParams): Promise<TaskPage> {
-  const { limit, cursor, offset, ...filters } = params;
-  if (cursor !== undefined && offset !== undefined) {
-    const message = 'cannot be combined with cursor: the cursor already says where the page starts';
-    throw new ApiError(422, 'validation_failed', `The request is invalid: query.offset ${message}.`, {}, [{ in: 'query', field: 'offset', message }]);
-  }
-  const after = cursor === undefined ? undefined : decodeCursor(cursor, filters);
-  let query = ownedTasks(db, owner).select().selectAll().select(cursorKey(filters.sort, filters.order).as('cursor_key'));
-  query = applyOrder(applyFilters(query, filters), filters.sort, filters.order, after);
-  // One row past the page tells whether there is a next page, without a count query.
-  const rows = await query.limit(limit + 1).offset(offset ?? 0).execute();
+  const rows = await listQuery(db, owner, params).execute();
+  const { limit, ...filters } = withoutPaging(params);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
     tasks: page.map(toTask),
     next: rows.length > limit && last ? encodeCursor(filters, { key: last.cursor_key, id: last.id }) : undefined,
   };
+}
+
+/** The page's query (limit + 1 rows: one past the page tells whether a next page exists, without a count). */
+export function listQuery(db: Kysely<Database>, owner: Subject, params: ListParams) {
+  const { cursor, offset } = params;
+  const { limit, ...filters } = withoutPaging(params);
+  if (cursor !== undefined && offset !== undefined) {
+    const message = 'cannot be combined with cursor: the cursor already says where the page starts';
+    throw new ApiError(422, 'validation_failed', `The request is invalid: query.offset ${message}.`, {}, [{ in: 'query', field: 'offset', message }]);
+  }
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, filters);
+  const query = ownedTasks(db, owner).select().selectAll().select(cursorKey(filters.sort, filters.order).as('cursor_key'));
+  return applyOrder(applyFilters(query, filters), filters.sort, filters.order, after)
+    .limit(limit + 1)
+    .offset(offset ?? 0);
+}
+
+/** The limit and the filters + sort + order a cursor is bound to. */
+function withoutPaging(params: ListParams): ListFilters & { limit: number } {
+  const filters: ListFilters & { limit: number; cursor?: string; offset?: number } = { ...params };
+  delete filters.cursor;
+  delete filters.offset;
+  return filters;
 }
 
 /** The query string of the next page: the same filters, sort, order and limit, and its cursor. */
