@@ -1,5 +1,7 @@
-// The stats operation: counts of the owner's tasks, in one pass over the owner's rows (an
-// index-only scan of tasks_user_id_priority_idx, which carries completed and due_at).
+// The stats operation: counts of the owner's tasks. Two small queries rather than one with six
+// FILTERed aggregates per row: the counts per (priority, completed) from an index-only scan of
+// tasks_user_id_priority_idx (six groups, rows read in index order), and overdue from the partial
+// index tasks_user_id_overdue_idx, which holds only pending tasks with a due date.
 import { sql, type Kysely } from 'kysely';
 import type { components } from '../../generated/openapi.js';
 import type { Database } from '../db/schema.js';
@@ -9,26 +11,26 @@ import { ownedTasks } from './owned-tasks.js';
 export type TaskStats = components['schemas']['TaskStats'];
 
 export async function taskStats(db: Kysely<Database>, owner: Subject): Promise<TaskStats> {
-  const row = await statsQuery(db, owner).executeTakeFirstOrThrow();
-  return {
-    total: row.total,
-    completed: row.completed,
-    pending: row.total - row.completed,
-    overdue: row.overdue,
-    by_priority: { low: row.low, medium: row.medium, high: row.high },
-  };
+  const [groups, overdue] = await Promise.all([statsQuery(db, owner).execute(), overdueQuery(db, owner).executeTakeFirstOrThrow()]);
+  const stats: TaskStats = { total: 0, completed: 0, pending: 0, overdue: overdue.n, by_priority: { low: 0, medium: 0, high: 0 } };
+  for (const { priority, completed, n } of groups) {
+    stats.total += n;
+    stats[completed ? 'completed' : 'pending'] += n;
+    stats.by_priority[priority] += n;
+  }
+  return stats;
 }
 
+/** Tasks per priority and completion. */
 export function statsQuery(db: Kysely<Database>, owner: Subject) {
-  const count = (condition: ReturnType<typeof sql<boolean>>) => sql<number>`count(*) filter (where ${condition})::int`;
+  return ownedTasks(db, owner).select().select(['priority', 'completed', sql<number>`count(*)::int`.as('n')]).groupBy(['priority', 'completed']);
+}
+
+/** Tasks due before now and not completed. */
+export function overdueQuery(db: Kysely<Database>, owner: Subject) {
   return ownedTasks(db, owner)
     .select()
-    .select([
-      sql<number>`count(*)::int`.as('total'),
-      count(sql`completed`).as('completed'),
-      count(sql`not completed and due_at < now()`).as('overdue'),
-      count(sql`priority = 'low'`).as('low'),
-      count(sql`priority = 'medium'`).as('medium'),
-      count(sql`priority = 'high'`).as('high'),
-    ]);
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('completed', '=', false)
+    .where(sql<boolean>`due_at is not null and due_at < now()`);
 }

@@ -11,7 +11,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { subjectFromVerifiedToken } from '../../src/auth/subject.js';
 import { listQuery } from '../../src/tasks/task-list.repository.js';
 import { encodeCursor } from '../../src/tasks/cursor.js';
-import { statsQuery, taskStats } from '../../src/tasks/stats.repository.js';
+import { overdueQuery, statsQuery, taskStats } from '../../src/tasks/stats.repository.js';
 import type { ListParams } from '../../src/tasks/list-params.js';
 import { freshDatabase, DATABASE_KIND } from '../helper.js';
 
@@ -99,5 +99,7 @@ t.test('filters, search and stats use indexes, not a scan of the table', async (
   }
   t.equal((await taskStats(db, owner)).total, TASKS);
   const statsPlan = await plan(statsQuery(db, owner));
-  t.notOk(nodes(statsPlan).some((n) => n['Node Type'] === 'Seq Scan'), `stats: ${describe(statsPlan)}`);
+  t.ok(nodes(statsPlan).some((n) => n['Node Type'] === 'Index Only Scan' && n['Index Name'] === 'tasks_user_id_priority_idx'), `stats: an index-only scan (${describe(statsPlan)})`);
+  const overduePlan = await plan(overdueQuery(db, owner));
+  t.ok(nodes(overduePlan).some((n) => n['Index Name'] === 'tasks_user_id_overdue_idx'), `overdue count: the partial index (${describe(overduePlan)})`);
 });
