@@ -10,7 +10,6 @@
 // or stats p95 is over 50 ms: the step that catches a sort losing its index.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { connect } from '../../src/db/connect.js';
@@ -65,28 +64,36 @@ async function seed(): Promise<void> {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function time(app: FastifyInstance, user: string, path: string, n = REQUESTS): Promise<{ p50: number; p95: number }> {
-  const authorization = `Bearer ${mintToken(SECRET, { sub: user }, 3600)}`;
-  const samples: number[] = [];
+type Timing = { p50: number; p95: number };
+
+/** Sequential requests, alternating between the two (so a busy machine slows both alike). */
+async function timePair(bigPath: string, smallPath: string, n = REQUESTS): Promise<[Timing, Timing]> {
+  const headers = (sub: string) => ({ authorization: `Bearer ${mintToken(SECRET, { sub }, 3600)}` });
+  const [bigHeaders, smallHeaders] = [headers('big'), headers('small')];
+  const samples: [number[], number[]] = [[], []];
   for (let i = 0; i < n + 3; i++) {
-    const started = performance.now();
-    const res = await app.inject({ method: 'GET', url: path, headers: { authorization } });
-    const elapsed = performance.now() - started;
-    if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${res.body.slice(0, 200)}`);
-    if (i >= 3) samples.push(elapsed); // the first few warm caches and plans
+    for (const [k, path, h] of [[0, bigPath, bigHeaders], [1, smallPath, smallHeaders]] as const) {
+      const started = performance.now();
+      const res = await app.inject({ method: 'GET', url: path, headers: h });
+      const elapsed = performance.now() - started;
+      if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+      if (i >= 3) samples[k].push(elapsed); // the first few warm caches and plans
+    }
   }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+  return samples.map((xs) => {
+    xs.sort((a, b) => a - b);
+    return { p50: percentile(xs, 50), p95: percentile(xs, 95) };
+  }) as [Timing, Timing];
 }
 
-async function deepCursorPath(app: FastifyInstance, query: string): Promise<string> {
+async function deepCursorPath(query: string): Promise<string> {
   // The cursor the API issues half-way through the big account (offset only to get there fast).
   const authorization = `Bearer ${mintToken(SECRET, { sub: 'big' }, 3600)}`;
   const res = await app.inject({ method: 'GET', url: `/api/tasks?${query}&limit=1&offset=${TASKS / 2}`, headers: { authorization } });
   const link = /^<([^>]+)>/.exec(String(res.headers.link))?.[1];
   if (!link) throw new Error('no Link half-way through');
   const cursor = new URL(link, 'http://x').searchParams.get('cursor');
-  return `/api/tasks?${query}&cursor=${cursor}`;
+  return `/api/tasks?${query}&limit=20&cursor=${cursor}`;
 }
 
 if (!args.keep) await seed();
@@ -98,22 +105,21 @@ const lists: string[] = [];
 for (const sort of ['created_at', 'updated_at', 'title', 'priority', 'due_at']) for (const order of ['asc', 'desc']) lists.push(`sort=${sort}&order=${order}`);
 lists.push('status=pending', 'status=completed', 'priority=high', 'priority=high,low&sort=priority', 'tag=work', 'tag=home&tag=work', `due_before=${soon}&sort=due_at`, `due_after=${soon}`, 'overdue=true&sort=due_at');
 let failures = 0;
-const row = (label: string, big: { p50: number; p95: number }, small: { p50: number; p95: number }, limitMs?: number) => {
+const row = (label: string, [big, small]: [Timing, Timing], limitMs?: number) => {
   const ratio = big.p50 / small.p50;
   const bad = limitMs === undefined ? ratio > 1.5 && big.p50 - small.p50 > 2 : big.p95 > limitMs;
   if (bad) failures++;
   console.log(`${bad ? 'FAIL' : 'ok  '} ${label.padEnd(44)} big p50 ${big.p50.toFixed(2).padStart(7)} p95 ${big.p95.toFixed(2).padStart(7)} ms | 20 tasks p50 ${small.p50.toFixed(2).padStart(6)} ms | ×${ratio.toFixed(2)}`);
 };
 // limit=20 on both accounts: the same number of tasks per page, so the ratio is the database's work.
-for (const query of lists) row(query, await time(app, 'big', `/api/tasks?${query}&limit=20`), await time(app, 'small', `/api/tasks?${query}&limit=20`));
+for (const query of lists) row(query, await timePair(`/api/tasks?${query}&limit=20`, `/api/tasks?${query}&limit=20`));
 for (const query of ['sort=created_at&order=asc', 'sort=title&order=asc', 'sort=priority&order=desc', 'sort=due_at&order=desc']) {
-  const big = await time(app, 'big', await deepCursorPath(app, `${query}&limit=20`));
-  row(`cursor half-way, ${query}`, big, await time(app, 'small', `/api/tasks?${query}&limit=20`));
+  row(`cursor half-way, ${query}`, await timePair(await deepCursorPath(query), `/api/tasks?${query}&limit=20`));
 }
-console.log(`(old) offset=${TASKS - 50}: p50 ${(await time(app, 'big', `/api/tasks?offset=${TASKS - 50}`, 10)).p50.toFixed(2)} ms — why offset is documented as slow`);
-row('q=notes ab (p95 limit 50 ms)', await time(app, 'big', '/api/tasks?q=notes%20ab'), await time(app, 'small', '/api/tasks?q=notes%20ab'), 50);
-row('q=zz (2 characters)', await time(app, 'big', '/api/tasks?q=zz'), await time(app, 'small', '/api/tasks?q=zz'), 50);
-row('stats (p95 limit 50 ms)', await time(app, 'big', '/api/tasks/stats'), await time(app, 'small', '/api/tasks/stats'), 50);
+console.log(`(old) offset=${TASKS - 50}: p50 ${(await timePair(`/api/tasks?offset=${TASKS - 50}&limit=20`, '/api/tasks?limit=20', 10))[0].p50.toFixed(2)} ms (why offset is documented as slow)`);
+row('q=notes ab (p95 limit 50 ms)', await timePair('/api/tasks?q=notes%20ab&limit=20', '/api/tasks?q=notes%20ab&limit=20'), 50);
+row('q=zz (2 characters: no trigram)', await timePair('/api/tasks?q=zz&limit=20', '/api/tasks?q=zz&limit=20'), 50);
+row('stats (p95 limit 50 ms)', await timePair('/api/tasks/stats', '/api/tasks/stats'), 50);
 
 // The whole account by cursor at limit=1000.
 const authorization = `Bearer ${mintToken(SECRET, { sub: 'big' }, 3600)}`;

@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { components } from '../../generated/openapi.js';
 import { call } from '../helper.js';
+import { afterWrite, exactOrder, expectedStats, listQueryString, passesFilters, v2Fields, v2ListQuery, type V2Fields, type V2ListQuery } from './model-fields.js';
 
 type Task = components['schemas']['Task'];
 type ErrorBody = components['schemas']['ApiError'];
@@ -38,15 +39,20 @@ export interface Target {
   uuid: string;
 }
 
-export interface WritableFields {
+export interface WritableFields extends V2Fields {
   /** The title after the actor's marker; the runner prepends the marker. */
   title?: string;
   description?: string | null;
   completed?: boolean;
 }
 
+export type ListQuery = V2ListQuery & { status?: 'all' | 'pending' | 'completed'; order?: 'asc' | 'desc'; limit?: number; offset?: number };
+
 export type Op =
-  | { op: 'list'; query: { status?: 'all' | 'pending' | 'completed'; sort?: 'created_at' | 'updated_at' | 'title'; order?: 'asc' | 'desc'; limit?: number; offset?: number } }
+  | { op: 'list'; query: ListQuery }
+  /** Every page by cursor; `foreign`: start from the cursor another user was last given, with that user's query. */
+  | { op: 'walk'; query: ListQuery; foreign: boolean }
+  | { op: 'stats' }
   | { op: 'create'; body: WritableFields & { title: string } }
   | { op: 'get'; target: Target }
   | { op: 'put'; target: Target; body: WritableFields & { title: string } }
@@ -86,22 +92,30 @@ const target: fc.Arbitrary<Target> = fc.record({
   pick: fc.nat(),
   uuid: fc.uuid(),
 });
-const replaceBody = fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: ['title'], noNullPrototype: true });
-const patchBody = fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: [], noNullPrototype: true });
-const listQuery = fc.record(
-  {
-    status: fc.constantFrom('all', 'pending', 'completed'),
-    sort: fc.constantFrom('created_at', 'updated_at', 'title'),
-    order: fc.constantFrom('asc', 'desc'),
-    limit: fc.integer({ min: 1, max: 4 }),
-    offset: fc.integer({ min: 0, max: 3 }),
-  },
-  { requiredKeys: [], noNullPrototype: true },
-);
+const withV2 = <T extends object>(base: fc.Arbitrary<T>) => fc.tuple(base, v2Fields).map(([a, b]) => ({ ...a, ...b }));
+const replaceBody = withV2(fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: ['title'], noNullPrototype: true }));
+const patchBody = withV2(fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: [], noNullPrototype: true }));
+const listQuery: fc.Arbitrary<ListQuery> = fc
+  .tuple(
+    fc.record(
+      {
+        status: fc.constantFrom('all', 'pending', 'completed'),
+        order: fc.constantFrom('asc', 'desc'),
+        limit: fc.integer({ min: 1, max: 4 }),
+        offset: fc.integer({ min: 0, max: 3 }),
+      },
+      { requiredKeys: [], noNullPrototype: true },
+    ),
+    v2ListQuery,
+  )
+  .map(([a, b]) => ({ ...a, ...b }));
+const walkQuery = listQuery.map((query) => ({ ...query, offset: undefined }));
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: replaceBody.map((body) => ({ op: 'create' as const, body })), weight: 3 },
   { arbitrary: listQuery.map((query) => ({ op: 'list' as const, query })), weight: 2 },
+  { arbitrary: fc.record({ query: walkQuery, foreign: fc.boolean() }).map((c) => ({ op: 'walk' as const, ...c })), weight: 1 },
+  { arbitrary: fc.constant({ op: 'stats' as const }), weight: 1 },
   { arbitrary: target.map((t) => ({ op: 'get' as const, target: t })), weight: 2 },
   { arbitrary: fc.record({ target, body: replaceBody }).map((c) => ({ op: 'put' as const, ...c })), weight: 2 },
   { arbitrary: fc.record({ target, body: patchBody }).map((c) => ({ op: 'patch' as const, ...c })), weight: 2 },
@@ -145,8 +159,7 @@ export interface Stats {
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const MARKER_RE = /\[\[m:[0-9a-f]{12}\]\]/g;
 const STRANGERS_KEPT = 2000;
-/** The task model v2's fields on a task created without them. */
-const NEW_FIELD_DEFAULTS = { priority: 'medium', due_at: null, tags: [] } as const satisfies Partial<Task>;
+
 
 export class ModelRunner {
   readonly stats: Stats = { sequences: 0, commands: 0, requests: 0, byStatus: {}, byTarget: {} };
@@ -193,9 +206,19 @@ export class ModelRunner {
       let url: string;
       let body: Record<string, unknown> | undefined;
       let id: string | undefined;
-      if (o.op === 'list') {
+      if (o.op === 'walk') {
+        if (!forbidden) {
+          await this.walk(o, actor, users, collection, model, log, (message) => fail(`#${index}: ${message}`));
+          continue;
+        }
         method = 'GET';
-        const qs = new URLSearchParams(Object.entries(o.query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+        url = collection;
+      } else if (o.op === 'stats') {
+        method = 'GET';
+        url = `${collection}/stats`;
+      } else if (o.op === 'list') {
+        method = 'GET';
+        const qs = listQueryString(o.query);
         url = qs ? `${collection}?${qs}` : collection;
       } else if (o.op === 'create') {
         method = 'POST';
@@ -227,10 +250,10 @@ export class ModelRunner {
       let expectedStatus: number;
       let expectedTask: Omit<Task, 'id' | 'created_at' | 'updated_at' | 'completed_at'> | undefined;
       if (forbidden) expectedStatus = 403;
-      else if (o.op === 'list') expectedStatus = 200;
+      else if (o.op === 'list' || o.op === 'stats' || o.op === 'walk') expectedStatus = 200;
       else if (o.op === 'create') {
         expectedStatus = 201;
-        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false, ...NEW_FIELD_DEFAULTS };
+        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false, ...afterWrite(undefined, o.body) };
       } else if (!current) expectedStatus = 404;
       else if (o.op === 'delete') expectedStatus = 204;
       else {
@@ -241,9 +264,7 @@ export class ModelRunner {
           title: changes.title ?? current.title,
           description: changes.description !== undefined ? changes.description : current.description,
           completed: changes.completed ?? current.completed,
-          priority: current.priority,
-          due_at: current.due_at,
-          tags: current.tags,
+          ...afterWrite(current, changes),
         };
       }
 
@@ -269,7 +290,11 @@ export class ModelRunner {
       }
       if (expectedStatus === 204) {
         model.remove(id!);
+      } else if (expectedStatus === 200 && o.op === 'stats') {
+        const expected = expectedStats(model.tasksOf(actor));
+        if (!sameJson(res.json(), expected)) fail(`#${index}: stats ${res.body}, the model expects ${JSON.stringify(expected)}`);
       } else if (expectedStatus === 200 && o.op === 'list') {
+        this.rememberCursor(actor, o.query, res);
         checkList(res, model.tasksOf(actor), o.query, (message) => fail(`#${index}: ${message}`));
       } else if (expectedStatus === 200 || expectedStatus === 201) {
         const task = res.json<Task>();
@@ -315,6 +340,53 @@ export class ModelRunner {
     }
   }
 
+  /** The last cursor each user was given, with the query it belongs to. */
+  private readonly lastCursor = new Map<string, { query: ListQuery; cursor: string }>();
+
+  private rememberCursor(actor: string, query: ListQuery, res: LightMyRequestResponse): void {
+    const link = /^<([^>]+)>; rel="next"$/.exec(String(res.headers.link ?? ''))?.[1];
+    const cursor = link && new URL(link, 'http://x').searchParams.get('cursor');
+    if (cursor) this.lastCursor.set(actor, { query: { ...query, offset: undefined }, cursor });
+  }
+
+  /**
+   * Walks every page by cursor: the walk returns exactly the model's matching tasks, each once, in
+   * order. Foreign: starts from the cursor another user of the sequence was last given (with that
+   * user's query): the answer is the actor's own tasks only, a subset of what the query matches.
+   */
+  private async walk(o: Extract<Op, { op: 'walk' }>, actor: string, users: string[], collection: string, model: Model, log: string[], fail: (message: string) => never): Promise<void> {
+    const foreign = o.foreign ? users.filter((u) => u !== actor).map((u) => this.lastCursor.get(u)).find((c) => c !== undefined) : undefined;
+    const query: ListQuery = foreign ? foreign.query : o.query;
+    const qs = listQueryString(query);
+    let next: string | undefined = foreign ? `${collection}?${qs}&cursor=${encodeURIComponent(foreign.cursor)}` : `${collection}?${qs}`;
+    const seen: Task[] = [];
+    for (let page = 0; next !== undefined; page++) {
+      if (page > 100) fail('the cursor walk does not end');
+      const res = await call(this.app, { method: 'GET', url: next, as: actor });
+      this.stats.requests++;
+      this.stats.byStatus[res.statusCode] = (this.stats.byStatus[res.statusCode] ?? 0) + 1;
+      log.push(`  walk${foreign ? ' (foreign cursor)' : ''} as ${actor}: GET ${next} → ${res.statusCode}`);
+      if (res.statusCode !== 200) fail(`walk page ${page}: status ${res.statusCode} ${res.body.slice(0, 300)}`);
+      this.assertNoForeignData(actor, users, res, fail);
+      seen.push(...res.json<Task[]>());
+      const link = /^<([^>]+)>; rel="next"$/.exec(String(res.headers.link ?? ''))?.[1];
+      next = link;
+    }
+    this.stats.commands++;
+    const matching = model.tasksOf(actor).filter((t) => passes(t, query));
+    const ids = seen.map((t) => t.id);
+    if (new Set(ids).size !== ids.length) fail(`the walk returned a task twice: ${ids.join(', ')}`);
+    const byId = new Map(matching.map((t) => [t.id, t]));
+    for (const task of seen) {
+      const known = byId.get(task.id);
+      if (!known) fail(`the walk returned ${task.id}, which is not among the actor's matching tasks`);
+      if (!sameJson(task, known)) fail(`the walk returned ${JSON.stringify(task)}, the model has ${JSON.stringify(known)}`);
+    }
+    if (!foreign && seen.length !== matching.length) fail(`the walk returned ${seen.length} tasks, ${matching.length} match`);
+    const compare = exactOrder(query.sort, query.order ?? 'asc');
+    if (!foreign && compare && !sameJson(ids, [...matching].sort(compare).map((t) => t.id))) fail(`the walk is not in ${query.sort} ${query.order ?? 'asc'} order`);
+  }
+
   private resolve(target: Target, actor: string, model: Model): string {
     const pool =
       target.kind === 'own'
@@ -349,7 +421,8 @@ export class ModelRunner {
         if (text.includes(form)) fail(`the response to ${actor} contains the user id ${other}`);
       }
     }
-    if (res.statusCode === 200 || res.statusCode === 201) {
+    // Tasks (a list or one), not the stats, whose counts the caller checks against the model.
+    if ((res.statusCode === 200 || res.statusCode === 201) && !('by_priority' in res.json<object>())) {
       const body = res.json<Task | Task[]>();
       for (const task of Array.isArray(body) ? body : [body]) {
         if (task.user_id !== actor) fail(`the response to ${actor} holds a task of ${task.user_id}`);
@@ -394,7 +467,7 @@ class Model {
 /** A page of the list: the right tasks, each exactly as the model has it, in order, with Link iff more follow. */
 function checkList(res: LightMyRequestResponse, mine: Task[], query: Extract<Op, { op: 'list' }>['query'], fail: (message: string) => never): void {
   const status = query.status ?? 'all';
-  const matching = mine.filter((t) => status === 'all' || t.completed === (status === 'completed'));
+  const matching = mine.filter((t) => passes(t, query));
   const limit = query.limit ?? 100;
   const offset = query.offset ?? 0;
   const page = res.json<Task[]>();
@@ -410,7 +483,11 @@ function checkList(res: LightMyRequestResponse, mine: Task[], query: Extract<Op,
     if (!sameJson(task, known)) fail(`list returned ${JSON.stringify(task)}, the model has ${JSON.stringify(known)}`);
   }
   const sort = query.sort ?? 'created_at';
-  if (sort !== 'title') {
+  const compare = exactOrder(sort, query.order ?? 'asc');
+  if (compare) {
+    const expectedIds = [...matching].sort(compare).slice(offset, offset + limit).map((t) => t.id);
+    if (!sameJson(page.map((t) => t.id), expectedIds)) fail(`list is not in ${sort} ${query.order ?? 'asc'} order (ties by id): ${JSON.stringify(page.map((t) => t.id))}, the model expects ${JSON.stringify(expectedIds)}`);
+  } else if (sort === 'created_at' || sort === 'updated_at') {
     const desc = query.order === 'desc';
     for (let i = 1; i < page.length; i++) {
       const [a, b] = [page[i - 1]![sort], page[i]![sort]];
@@ -439,4 +516,10 @@ function canonical(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
   }
   return value;
+}
+
+/** Whether the task is in the list the query asks for (status and every v2 filter). */
+function passes(task: Task, query: ListQuery): boolean {
+  const status = query.status ?? 'all';
+  return (status === 'all' || task.completed === (status === 'completed')) && passesFilters(task, query);
 }

@@ -42,8 +42,14 @@ const PREREQUISITES: RawBuilder<unknown>[] = [
   sql`do $$ begin create type task_priority as enum ('low', 'medium', 'high'); exception when duplicate_object then null; end $$`,
 ];
 
-/** completed_at for tasks completed before it existed: their last change is the best record of when. */
-const BACKFILL = sql`update tasks set completed_at = updated_at where completed and completed_at is null`;
+/**
+ * completed_at for tasks completed before it existed: their last change is the best record of when.
+ * And, after `online`, for tasks the previous version completed or reopened in the meantime (it
+ * never wrote completed_at).
+ */
+const BACKFILL = sql`
+  update tasks set completed_at = case when completed then updated_at end
+  where (completed and completed_at is null) or (not completed and completed_at is not null)`;
 
 export async function up(db: Kysely<any>): Promise<void> {
   for (const statement of [...PREREQUISITES, ...COLUMNS]) await statement.execute(db);
