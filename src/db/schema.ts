@@ -23,9 +23,18 @@ export interface TasksTable {
   updated_at: Generated<Date>;
 }
 
+/** Kept by the task_counts_follow trigger on tasks (src/db/migrations/2026_12_01_0001_task_fields.ts). */
+export interface TaskCountsTable {
+  user_id: string;
+  priority: TaskPriority;
+  completed: boolean;
+  n: string; // bigint, as pg returns it
+}
+
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
+  task_counts: TaskCountsTable;
 }
 
 export type TaskRow = Selectable<TasksTable>;

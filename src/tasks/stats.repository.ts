@@ -1,7 +1,8 @@
-// The stats operation: counts of the owner's tasks. Two small queries rather than one with six
-// FILTERed aggregates per row: the counts per (priority, completed) from an index-only scan of
-// tasks_user_id_priority_idx (six groups, rows read in index order), and overdue from the partial
-// index tasks_user_id_overdue_idx, which holds only pending tasks with a due date.
+// The stats operation: counts of the owner's tasks, in time independent of the account's size for
+// all but overdue: the counts per (priority, completed) are the at most six rows of task_counts,
+// which a trigger on tasks keeps (src/db/migrations/2026_12_01_0001_task_fields.ts); overdue (it
+// changes with the clock, so no trigger can keep it) counts the partial index
+// tasks_user_id_overdue_idx, which holds only pending tasks with a due date.
 import { sql, type Kysely } from 'kysely';
 import type { components } from '../../generated/openapi.js';
 import type { Database } from '../db/schema.js';
@@ -21,9 +22,9 @@ export async function taskStats(db: Kysely<Database>, owner: Subject): Promise<T
   return stats;
 }
 
-/** Tasks per priority and completion. */
+/** Tasks per priority and completion, as the trigger keeps them (owner-filtered here: the one query on task_counts). */
 export function statsQuery(db: Kysely<Database>, owner: Subject) {
-  return ownedTasks(db, owner).select().select(['priority', 'completed', sql<number>`count(*)::int`.as('n')]).groupBy(['priority', 'completed']);
+  return db.selectFrom('task_counts').where('user_id', '=', owner).select(['priority', 'completed', sql<number>`n::int`.as('n')]);
 }
 
 /** Tasks due before now and not completed. */

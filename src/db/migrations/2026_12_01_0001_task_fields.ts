@@ -1,7 +1,7 @@
 // Frozen: never edit a migration that has shipped; add a new one.
 //
-// The task model v2 (issue 9): priority, due_at, tags, completed_at, and the indexes the list's
-// sorts, filters, search and the stats need. Every statement is idempotent (IF NOT EXISTS), so an
+// The task model v2 (issue 9): priority, due_at, tags, completed_at, the indexes the list's
+// sorts, filters and search need, and the per-user counts the stats read (task_counts). Every statement is idempotent (IF NOT EXISTS), so an
 // operator can run onlineSteps() first, outside any transaction, on a large PostgreSQL table
 // (`npm run migrate -- online`: CREATE INDEX CONCURRENTLY, writes keep flowing), and `up` then
 // only finds everything in place and records it. See docs/OPERATIONS.md, "Schema changes on a
@@ -23,12 +23,12 @@ const COLUMNS: RawBuilder<unknown>[] = [
 export const INDEXES: Record<string, string> = {
   tasks_user_id_updated_at_idx: '(user_id, updated_at, id)',
   tasks_user_id_title_idx: '(user_id, lower(title), title, id)',
-  // INCLUDE: the stats count from this index alone (an index-only scan, no table reads).
-  tasks_user_id_priority_idx: '(user_id, priority, id) include (completed, due_at)',
+  tasks_user_id_priority_idx: '(user_id, priority, id)',
   // due_at with tasks without one last in either order: ascending reads the first index forwards,
   // descending the second backwards.
   tasks_user_id_due_at_asc_idx: "(user_id, coalesce(due_at, 'infinity'::timestamptz), id)",
   tasks_user_id_due_at_desc_idx: "(user_id, coalesce(due_at, '-infinity'::timestamptz), id)",
+  // The stats' overdue count, and overdue=true: pending tasks with a due date only.
   tasks_user_id_overdue_idx: '(user_id, due_at) where not completed and due_at is not null',
   // GIN with user_id as a key (btree_gin), so a tag or text search looks at the owner's rows only.
   tasks_user_id_tags_idx: 'using gin (user_id, tags)',
@@ -51,9 +51,52 @@ const BACKFILL = sql`
   update tasks set completed_at = case when completed then updated_at end
   where (completed and completed_at is null) or (not completed and completed_at is not null)`;
 
+/**
+ * The stats' counts per (user, priority, completed), kept by a trigger on tasks, so GET …/stats
+ * reads at most six rows instead of counting an account of any size. One statement adjusts both
+ * the old and the new group, in a fixed order, so two concurrent writes never lock the same two
+ * counter rows in opposite orders (no deadlock). Rows are never deleted (a count may be 0), and
+ * user_id has no foreign key: deleting a user cascades to its tasks, whose trigger then sets its
+ * counts to 0 while the user row is going away.
+ */
+const COUNTS: RawBuilder<unknown>[] = [
+  sql`create table if not exists task_counts (
+    user_id text not null,
+    priority task_priority not null,
+    completed boolean not null,
+    n bigint not null,
+    primary key (user_id, priority, completed))`,
+  sql`create or replace function task_counts_follow() returns trigger language plpgsql as $$
+    begin
+      insert into task_counts as c (user_id, priority, completed, n)
+      select d.user_id, d.priority, d.completed, sum(d.n) from (
+        select old.user_id, old.priority, old.completed, -1 as n where tg_op in ('DELETE', 'UPDATE')
+        union all
+        select new.user_id, new.priority, new.completed, 1 where tg_op in ('INSERT', 'UPDATE')
+      ) d
+      group by d.user_id, d.priority, d.completed
+      order by d.user_id, d.priority, d.completed
+      on conflict (user_id, priority, completed) do update set n = c.n + excluded.n;
+      return null;
+    end $$`,
+  sql`drop trigger if exists task_counts_follow on tasks`,
+  sql`create trigger task_counts_follow after insert or delete or update of user_id, priority, completed on tasks
+    for each row execute function task_counts_follow()`,
+];
+
+/** The counts of the tasks already there (inside the migration's transaction, or under a share lock online). */
+const COUNTS_BACKFILL = sql`
+  insert into task_counts (user_id, priority, completed, n)
+  select user_id, priority, completed, count(*) from tasks group by 1, 2, 3
+  on conflict (user_id, priority, completed) do update set n = excluded.n`;
+
 export async function up(db: Kysely<any>): Promise<void> {
   for (const statement of [...PREREQUISITES, ...COLUMNS]) await statement.execute(db);
   await BACKFILL.execute(db);
+  // Writes wait for the count (SHARE lock until commit), so no write is counted twice or missed.
+  await sql`lock table tasks in share mode`.execute(db);
+  for (const statement of COUNTS) await statement.execute(db);
+  await COUNTS_BACKFILL.execute(db);
   for (const [name, definition] of Object.entries(INDEXES)) {
     await sql.raw(`create index if not exists ${name} on tasks ${definition}`).execute(db);
   }
@@ -61,6 +104,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const name of Object.keys(INDEXES)) await sql.raw(`drop index if exists ${name}`).execute(db);
+  await sql`drop trigger if exists task_counts_follow on tasks`.execute(db);
+  await sql`drop function if exists task_counts_follow()`.execute(db);
+  await sql`drop table if exists task_counts`.execute(db);
   await sql`alter table tasks drop column completed_at, drop column tags, drop column due_at, drop column priority`.execute(db);
   await sql`drop type task_priority`.execute(db);
   // The extensions stay: other schemas may use them, and they hold no data.
@@ -81,6 +127,14 @@ export async function onlineSteps(db: Kysely<any>, log: (line: string) => void):
     if (!result.numAffectedRows) break;
     log(`backfilled completed_at of ${result.numAffectedRows} tasks`);
   }
+  // The counts: the trigger and the count of what is there, in one transaction holding a SHARE
+  // lock on tasks (writes wait for the length of one count of the table, reads go on).
+  await db.transaction().execute(async (trx) => {
+    await sql`lock table tasks in share mode`.execute(trx);
+    for (const statement of COUNTS) await statement.execute(trx);
+    await COUNTS_BACKFILL.execute(trx);
+  });
+  log('task_counts in place');
   for (const [name, definition] of Object.entries(INDEXES)) {
     const invalid = await sql<{ n: number }>`
       select count(*)::int as n from pg_index i join pg_class c on c.oid = i.indexrelid
