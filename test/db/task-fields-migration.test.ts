@@ -3,11 +3,12 @@
 // start-up, every old task reads back unchanged with the new fields at their defaults (completed
 // ones with completed_at backfilled), and down then up again keeps the data.
 import t from 'tap';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { connect, type DatabaseTarget } from '../../src/db/connect.js';
 import { migrateTo, migrateToLatest } from '../../src/db/migrate.js';
 import type { components } from '../../generated/openapi.js';
+import type { Database } from '../../src/db/schema.js';
 import { POSTGRES_URL, freshDatabase, testConfig, call } from '../helper.js';
 
 type Task = components['schemas']['Task'];
@@ -92,3 +93,34 @@ t.test('a populated database of the previous schema is upgraded by start-up, los
   const defaults = (await sql<{ n: number }>`select count(*)::int as n from tasks where priority = 'medium' and due_at is null and tags = '{}'`.execute(db)).rows[0]!.n;
   t.equal(defaults, before.length, 'with the new fields at their defaults');
 });
+
+// `npm run migrate -- online` is for PostgreSQL only (the script refuses the embedded database), so
+// this test exists only on PostgreSQL runs (npm run test:db).
+if (POSTGRES_URL) {
+  t.test('online steps (CREATE INDEX CONCURRENTLY, outside a transaction) then up give the same schema and data as up alone', async (t) => {
+    const { onlineSteps } = await import('../../src/db/migrations/2026_12_01_0001_task_fields.js');
+    const populate = async (db: Kysely<Database>) => {
+      await migrateTo(db, PREVIOUS);
+      await sql`insert into users (id) values ('u1'), ('u2')`.execute(db);
+      await sql`insert into tasks (user_id, title, completed) select case when i % 2 = 0 then 'u1' else 'u2' end, 't' || i, i % 3 = 0 from generate_series(1, 500) i`.execute(db);
+    };
+    const schema = async (db: Kysely<Database>) => ({
+      columns: (await sql`select table_name, column_name, data_type, column_default, is_nullable from information_schema.columns where table_schema = 'public' and table_name not like 'kysely_%' order by 1, 2`.execute(db)).rows,
+      indexes: (await sql`select indexname, indexdef from pg_indexes where schemaname = 'public' and tablename not like 'kysely_%' order by 1`.execute(db)).rows,
+      counts: (await sql`select user_id, priority, completed, n from task_counts where n > 0 order by 1, 2, 3`.execute(db)).rows,
+      done: (await sql`select count(*)::int as n from tasks where completed and completed_at = updated_at`.execute(db)).rows,
+    });
+    const direct = connect(await freshDatabase(t)).db;
+    const online = connect(await freshDatabase(t)).db;
+    t.teardown(() => Promise.all([direct.destroy(), online.destroy()]));
+    await populate(direct);
+    await populate(online);
+    await migrateToLatest(direct);
+    const lines: string[] = [];
+    await onlineSteps(online, (line) => lines.push(line));
+    t.ok(lines.some((l) => l.startsWith('index ')), 'the indexes were built by the online steps');
+    const results = await migrateToLatest(online);
+    t.same(results.map((r) => r.migrationName), ['2026_12_01_0001_task_fields'], 'up then records the migration');
+    t.same(await schema(online), await schema(direct), 'the same columns, indexes, counts and backfill');
+  });
+}
