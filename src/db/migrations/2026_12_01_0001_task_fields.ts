@@ -52,13 +52,29 @@ const BACKFILL = sql`
   where (completed and completed_at is null) or (not completed and completed_at is not null)`;
 
 /**
- * The stats' counts per (user, priority, completed), kept by a trigger on tasks, so GET …/stats
- * reads at most six rows instead of counting an account of any size. One statement adjusts both
- * the old and the new group, in a fixed order, so two concurrent writes never lock the same two
- * counter rows in opposite orders (no deadlock). Rows are never deleted (a count may be 0), and
- * user_id has no foreign key: deleting a user cascades to its tasks, whose trigger then sets its
- * counts to 0 while the user row is going away.
+ * The stats' counts per (user, priority, completed), kept by statement-level triggers on tasks
+ * (transition tables: one aggregate per statement, so a bulk load costs one upsert per group, not
+ * one per row), so GET …/stats reads at most six rows instead of counting an account of any size.
+ * Each statement adjusts every group it touched in one upsert, in a fixed order, so two concurrent
+ * writes never lock the same counter rows in opposite orders (no deadlock); groups whose count did
+ * not change (an update of the title) are left alone. Rows are never deleted (a count may be 0),
+ * and user_id has no foreign key: deleting a user cascades to its tasks, whose trigger then sets
+ * its counts to 0 while the user row is going away.
  */
+const adjust = (rows: string) => `
+  insert into task_counts as c (user_id, priority, completed, n)
+  select user_id, priority, completed, sum(n) from (${rows}) d
+  group by user_id, priority, completed having sum(n) <> 0
+  order by user_id, priority, completed
+  on conflict (user_id, priority, completed) do update set n = c.n + excluded.n`;
+const countsFunction = (name: string, rows: string) =>
+  sql.raw(`create or replace function ${name}() returns trigger language plpgsql as $$
+    begin ${adjust(rows)}; return null; end $$`);
+const COUNT_TRIGGERS = {
+  task_counts_inserted: { event: 'insert', tables: 'new table as new_rows' },
+  task_counts_deleted: { event: 'delete', tables: 'old table as old_rows' },
+  task_counts_updated: { event: 'update', tables: 'old table as old_rows new table as new_rows' },
+};
 const COUNTS: RawBuilder<unknown>[] = [
   sql`create table if not exists task_counts (
     user_id text not null,
@@ -66,22 +82,13 @@ const COUNTS: RawBuilder<unknown>[] = [
     completed boolean not null,
     n bigint not null,
     primary key (user_id, priority, completed))`,
-  sql`create or replace function task_counts_follow() returns trigger language plpgsql as $$
-    begin
-      insert into task_counts as c (user_id, priority, completed, n)
-      select d.user_id, d.priority, d.completed, sum(d.n) from (
-        select old.user_id, old.priority, old.completed, -1 as n where tg_op in ('DELETE', 'UPDATE')
-        union all
-        select new.user_id, new.priority, new.completed, 1 where tg_op in ('INSERT', 'UPDATE')
-      ) d
-      group by d.user_id, d.priority, d.completed
-      order by d.user_id, d.priority, d.completed
-      on conflict (user_id, priority, completed) do update set n = c.n + excluded.n;
-      return null;
-    end $$`,
-  sql`drop trigger if exists task_counts_follow on tasks`,
-  sql`create trigger task_counts_follow after insert or delete or update of user_id, priority, completed on tasks
-    for each row execute function task_counts_follow()`,
+  countsFunction('task_counts_inserted', 'select user_id, priority, completed, 1 as n from new_rows'),
+  countsFunction('task_counts_deleted', 'select user_id, priority, completed, -1 as n from old_rows'),
+  countsFunction('task_counts_updated', 'select user_id, priority, completed, 1 as n from new_rows union all select user_id, priority, completed, -1 from old_rows'),
+  ...Object.entries(COUNT_TRIGGERS).flatMap(([name, { event, tables }]) => [
+    sql.raw(`drop trigger if exists ${name} on tasks`),
+    sql.raw(`create trigger ${name} after ${event} on tasks referencing ${tables} for each statement execute function ${name}()`),
+  ]),
 ];
 
 /** The counts of the tasks already there (inside the migration's transaction, or under a share lock online). */
@@ -104,8 +111,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const name of Object.keys(INDEXES)) await sql.raw(`drop index if exists ${name}`).execute(db);
-  await sql`drop trigger if exists task_counts_follow on tasks`.execute(db);
-  await sql`drop function if exists task_counts_follow()`.execute(db);
+  for (const name of Object.keys(COUNT_TRIGGERS)) {
+    await sql.raw(`drop trigger if exists ${name} on tasks`).execute(db);
+    await sql.raw(`drop function if exists ${name}()`).execute(db);
+  }
   await sql`drop table if exists task_counts`.execute(db);
   await sql`alter table tasks drop column completed_at, drop column tags, drop column due_at, drop column priority`.execute(db);
   await sql`drop type task_priority`.execute(db);
