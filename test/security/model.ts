@@ -109,7 +109,14 @@ const listQuery: fc.Arbitrary<ListQuery> = fc
     v2ListQuery,
   )
   .map(([a, b]) => ({ ...a, ...b }));
-const walkQuery = listQuery.map((query) => ({ ...query, offset: undefined }));
+// Walks: small pages (so they take several) and few filters (so they have tasks to walk), sometimes all of listQuery's.
+const walkQuery: fc.Arbitrary<ListQuery> = fc.tuple(
+  fc.oneof(
+    { arbitrary: fc.record({ status: fc.constantFrom('all', 'pending', 'completed'), order: fc.constantFrom('asc', 'desc'), sort: fc.constantFrom('created_at', 'updated_at', 'title', 'priority', 'due_at') }, { requiredKeys: [], noNullPrototype: true }), weight: 3 },
+    { arbitrary: listQuery, weight: 1 },
+  ),
+  fc.integer({ min: 1, max: 2 }),
+).map(([query, limit]) => ({ ...query, offset: undefined, limit }));
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: replaceBody.map((body) => ({ op: 'create' as const, body })), weight: 3 },
@@ -351,11 +358,13 @@ export class ModelRunner {
 
   /**
    * Walks every page by cursor: the walk returns exactly the model's matching tasks, each once, in
-   * order. Foreign: starts from the cursor another user of the sequence was last given (with that
-   * user's query): the answer is the actor's own tasks only, a subset of what the query matches.
+   * order. Foreign: starts from the cursor another user was last given (with that user's query):
+   * the answer is the actor's own tasks only, a subset of what the query matches.
    */
   private async walk(o: Extract<Op, { op: 'walk' }>, actor: string, users: string[], collection: string, model: Model, log: string[], fail: (message: string) => never): Promise<void> {
-    const foreign = o.foreign ? users.filter((u) => u !== actor).map((u) => this.lastCursor.get(u)).find((c) => c !== undefined) : undefined;
+    // Another user's cursor: of this sequence if one has been given one, else of any earlier sequence.
+    const others = [...this.lastCursor].filter(([user]) => user !== actor).map(([, c]) => c);
+    const foreign = o.foreign ? (users.map((u) => (u === actor ? undefined : this.lastCursor.get(u))).find((c) => c !== undefined) ?? others.at(-1)) : undefined;
     const query: ListQuery = foreign ? foreign.query : o.query;
     const qs = listQueryString(query);
     let next: string | undefined = foreign ? `${collection}?${qs}&cursor=${encodeURIComponent(foreign.cursor)}` : `${collection}?${qs}`;
@@ -369,10 +378,13 @@ export class ModelRunner {
       if (res.statusCode !== 200) fail(`walk page ${page}: status ${res.statusCode} ${res.body.slice(0, 300)}`);
       this.assertNoForeignData(actor, users, res, fail);
       seen.push(...res.json<Task[]>());
+      this.rememberCursor(actor, query, res);
       const link = /^<([^>]+)>; rel="next"$/.exec(String(res.headers.link ?? ''))?.[1];
       next = link;
     }
     this.stats.commands++;
+    this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] = (this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] ?? 0) + 1;
+    this.stats.byTarget['walk pages'] = (this.stats.byTarget['walk pages'] ?? 0) + seen.length;
     const matching = model.tasksOf(actor).filter((t) => passes(t, query));
     const ids = seen.map((t) => t.id);
     if (new Set(ids).size !== ids.length) fail(`the walk returned a task twice: ${ids.join(', ')}`);
