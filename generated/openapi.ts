@@ -55,10 +55,21 @@ export interface paths {
         };
         /**
          * List the caller's tasks
-         * @description Returns the caller's tasks as a plain array, filtered by `status` and
-         *     ordered by `sort`/`order` (ties broken by id, so paging is stable).
-         *     When more tasks follow the returned page, a `Link` header with
-         *     `rel="next"` points at the next page.
+         * @description Returns the caller's tasks as a plain array. Filters combine (every
+         *     one given must hold): `status`, `priority`, `tag`, `q`, `due_before`,
+         *     `due_after`, `overdue`. Ordered by `sort`/`order`, ties broken by id,
+         *     always.
+         *
+         *     **Paging.** At most `limit` tasks per page. When more follow, a `Link`
+         *     header with `rel="next"` carries the URL of the next page, with an
+         *     opaque `cursor` (keyset paging): walking the pages while tasks are
+         *     inserted or deleted never returns a task twice and never skips one
+         *     that existed during the whole walk. A cursor belongs to the filters
+         *     and sort that produced it: with any other filter, `sort` or `order`
+         *     it is `422` (`query.cursor`); `limit` may change between pages.
+         *     `offset` is kept for older clients; it is slow on large accounts (the
+         *     database reads and skips every earlier task) and cannot be combined
+         *     with `cursor` (`422`).
          *
          *     The page carries a weak `ETag` computed over what it returns; send it
          *     back in `If-None-Match` to get `304` with no body while nothing on the
@@ -68,12 +79,34 @@ export interface paths {
         put?: never;
         /**
          * Create a task
-         * @description Creates a task owned by the caller. `completed` defaults to `false`.
+         * @description Creates a task owned by the caller. Defaults: `completed` false,
+         *     `priority` `medium`, `due_at` null, `tags` empty.
          *     The answer carries the new task's `ETag`. With an `Idempotency-Key`, a
          *     retry of the same request replays the first answer instead of creating
          *     a second task (see the parameter).
          */
         post: operations["createTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count the caller's tasks
+         * @description Counts of all the caller's tasks: total, completed, pending, overdue
+         *     (due before now and not completed) and per priority.
+         */
+        get: operations["getTaskStats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -146,7 +179,9 @@ export interface paths {
          * Toggle or set completion
          * @description Without a body, flips `completed` atomically (one `UPDATE … SET
          *     completed = NOT completed`, so concurrent toggles each flip once).
-         *     With `{"completed": true|false}`, sets it. `If-Match` makes it
+         *     With `{"completed": true|false}`, sets it. `completed_at` follows:
+         *     the time of completion, or `null` once pending again.
+         *     `If-Match` makes it
          *     conditional (`412` when the task changed); an `Idempotency-Key` makes a
          *     retried toggle replay the first answer instead of flipping twice.
          */
@@ -180,6 +215,35 @@ export interface paths {
          * @description Same as `createTask`; `user_id` must be the token subject.
          */
         post: operations["createUserTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
+                 * @example demo-user
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Count a user's tasks
+         * @description Same as `getTaskStats`; `user_id` must be the token subject.
+         */
+        get: operations["getUserTaskStats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -276,6 +340,19 @@ export interface components {
             title: string;
             description: string | null;
             completed: boolean;
+            priority: components["schemas"]["TaskPriority"];
+            /**
+             * Format: date-time
+             * @description When the task is due, in UTC (`Z`); `null` for none.
+             */
+            due_at: string | null;
+            /** @description Lower-case, de-duplicated, sorted. */
+            tags: string[];
+            /**
+             * Format: date-time
+             * @description UTC. Server-managed: set when the task becomes completed, `null` while it is pending.
+             */
+            completed_at: string | null;
             /**
              * Format: date-time
              * @description UTC, ISO 8601. Server-managed.
@@ -304,21 +381,67 @@ export interface components {
             description?: components["schemas"]["TaskDescription"];
             /** @default false */
             completed?: boolean;
+            priority?: components["schemas"]["TaskPriority"];
+            due_at?: components["schemas"]["TaskDueAt"];
+            tags?: components["schemas"]["TaskTags"];
         };
         /**
-         * @description A full update. `title` is required; `description` and `completed`,
-         *     when omitted, keep their current values.
+         * @description A full update. `title` is required; every other writable field,
+         *     when omitted, keeps its current value. `completed_at` is
+         *     server-managed and cannot be sent.
          */
         TaskReplace: {
             title: components["schemas"]["TaskTitle"];
             description?: components["schemas"]["TaskDescription"];
             completed?: boolean;
+            priority?: components["schemas"]["TaskPriority"];
+            due_at?: components["schemas"]["TaskDueAt"];
+            tags?: components["schemas"]["TaskTags"];
         };
-        /** @description Any subset of the writable fields. `description` null clears it. */
+        /** @description Any subset of the writable fields. `description` and `due_at` null clear them; `tags` replaces the set. */
         TaskPatch: {
             title?: components["schemas"]["TaskTitle"];
             description?: components["schemas"]["TaskDescription"];
             completed?: boolean;
+            priority?: components["schemas"]["TaskPriority"];
+            due_at?: components["schemas"]["TaskDueAt"];
+            tags?: components["schemas"]["TaskTags"];
+        };
+        /**
+         * @description Ordered low < medium < high. New tasks are `medium` unless told otherwise.
+         * @enum {string}
+         */
+        TaskPriority: "low" | "medium" | "high";
+        /**
+         * Format: date-time
+         * @description An RFC 3339 date-time with any offset (returned in UTC, `Z`); `null` for none (the default).
+         */
+        TaskDueAt: string | null;
+        /** @description A tag: 1–32 characters, not blank, no comma, no NUL (U+0000). Stored trimmed and lower-case. */
+        TaskTag: string;
+        /** @description At most 20 tags; replaces the whole set. Stored lower-case, de-duplicated and sorted. Default `[]`. */
+        TaskTags: components["schemas"]["TaskTag"][];
+        /** @description Counts of the caller's tasks. `pending` + `completed` = `total`; `by_priority` sums to `total`. */
+        TaskStats: {
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            pending: number;
+            /**
+             * Format: int64
+             * @description Due before now and not completed.
+             */
+            overdue: number;
+            by_priority: {
+                /** Format: int64 */
+                low: number;
+                /** Format: int64 */
+                medium: number;
+                /** Format: int64 */
+                high: number;
+            };
         };
         /** @description Sets completion explicitly. */
         TaskCompletion: {
@@ -406,6 +529,13 @@ export interface components {
                  *       "title": "Buy groceries",
                  *       "description": "Milk, eggs, bread",
                  *       "completed": false,
+                 *       "priority": "high",
+                 *       "due_at": "2026-11-23T17:00:00.000Z",
+                 *       "tags": [
+                 *         "errands",
+                 *         "home"
+                 *       ],
+                 *       "completed_at": null,
                  *       "created_at": "2026-11-22T09:15:00.000Z",
                  *       "updated_at": "2026-11-22T09:15:00.000Z",
                  *       "version": 1
@@ -434,6 +564,13 @@ export interface components {
                  *       "title": "Buy groceries",
                  *       "description": "Milk, eggs, bread",
                  *       "completed": false,
+                 *       "priority": "high",
+                 *       "due_at": "2026-11-23T17:00:00.000Z",
+                 *       "tags": [
+                 *         "errands",
+                 *         "home"
+                 *       ],
+                 *       "completed_at": null,
                  *       "created_at": "2026-11-22T09:15:00.000Z",
                  *       "updated_at": "2026-11-22T09:15:00.000Z",
                  *       "version": 1
@@ -446,8 +583,8 @@ export interface components {
         TaskList: {
             headers: {
                 /**
-                 * @description Present when more tasks follow: `<…?offset=N…>; rel="next"` (RFC 8288).
-                 * @example </api/tasks?status=all&sort=created_at&order=asc&limit=100&offset=100>; rel="next"
+                 * @description Present when more tasks follow: the next page's URL, with the same filters, `sort`, `order` and `limit` and a `cursor` (RFC 8288).
+                 * @example </api/tasks?sort=created_at&order=asc&limit=100&cursor=WyJjcmVhdGVkX2F0Iiwi...>; rel="next"
                  */
                 Link?: string;
                 /**
@@ -466,6 +603,13 @@ export interface components {
                  *         "title": "Buy groceries",
                  *         "description": "Milk, eggs, bread",
                  *         "completed": false,
+                 *         "priority": "high",
+                 *         "due_at": "2026-11-23T17:00:00.000Z",
+                 *         "tags": [
+                 *           "errands",
+                 *           "home"
+                 *         ],
+                 *         "completed_at": null,
                  *         "created_at": "2026-11-22T09:15:00.000Z",
                  *         "updated_at": "2026-11-22T09:15:00.000Z",
                  *         "version": 1
@@ -473,6 +617,28 @@ export interface components {
                  *     ]
                  */
                 "application/json": components["schemas"]["Task"][];
+            };
+        };
+        /** @description Counts of the caller's tasks. */
+        TaskStatsOk: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "total": 12,
+                 *       "completed": 5,
+                 *       "pending": 7,
+                 *       "overdue": 2,
+                 *       "by_priority": {
+                 *         "low": 3,
+                 *         "medium": 6,
+                 *         "high": 3
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskStats"];
             };
         };
         /** @description The task, after the toggle or set. */
@@ -490,6 +656,13 @@ export interface components {
                  *       "title": "Buy groceries",
                  *       "description": "Milk, eggs, bread",
                  *       "completed": true,
+                 *       "priority": "high",
+                 *       "due_at": "2026-11-23T17:00:00.000Z",
+                 *       "tags": [
+                 *         "errands",
+                 *         "home"
+                 *       ],
+                 *       "completed_at": "2026-11-22T09:20:00.000Z",
                  *       "created_at": "2026-11-22T09:15:00.000Z",
                  *       "updated_at": "2026-11-22T09:20:00.000Z",
                  *       "version": 2
@@ -846,11 +1019,25 @@ export interface components {
          * @example all
          */
         Status: "all" | "pending" | "completed";
+        /** @description Only tasks of these priorities: one value, or several separated by commas (`priority=high,medium`). */
+        Priority: components["schemas"]["TaskPriority"][];
+        /** @description Only tasks carrying this tag; repeat it (`tag=work&tag=urgent`) for tasks carrying every one. Compared after trimming and lower-casing, like stored tags. */
+        Tag: components["schemas"]["TaskTag"][];
+        /** @description Only tasks whose title or description contains this text, ignoring case. Every character matches itself (`%` and `_` included). */
+        Q: string;
+        /** @description Only tasks due strictly before this instant (RFC 3339 date-time with an offset). Tasks without a due date are excluded. */
+        DueBefore: string;
+        /** @description Only tasks due strictly after this instant (RFC 3339 date-time with an offset). Tasks without a due date are excluded. */
+        DueAfter: string;
+        /** @description `true`: only tasks that are overdue (due before now and not completed). `false` (the default) does not filter. */
+        Overdue: boolean;
         /**
-         * @description The field to order by.
+         * @description The field to order by. `title` ignores case; `priority` orders
+         *     low < medium < high; with `due_at`, tasks without a due date come
+         *     last in either order. Ties are broken by `id`, in the same order.
          * @example created_at
          */
-        Sort: "created_at" | "updated_at" | "title";
+        Sort: "created_at" | "updated_at" | "title" | "priority" | "due_at";
         /**
          * @description Ascending or descending.
          * @example desc
@@ -862,8 +1049,15 @@ export interface components {
          */
         Limit: number;
         /**
-         * @description How many tasks (in the chosen order) to skip.
-         * @example 0
+         * @description Where the page starts: the opaque value from the previous page's
+         *     `Link: rel="next"`. Valid only with the filters, `sort` and `order`
+         *     it was issued for (else `422`); not with `offset`.
+         */
+        Cursor: string;
+        /**
+         * @description Deprecated in favour of `cursor`: how many tasks (in the chosen
+         *     order) to skip. Slow on large accounts (the skipped tasks are still
+         *     read); `422` together with `cursor`. Absent means 0.
          */
         Offset: number;
         /**
@@ -983,8 +1177,22 @@ export interface operations {
                  * @example all
                  */
                 status?: components["parameters"]["Status"];
+                /** @description Only tasks of these priorities: one value, or several separated by commas (`priority=high,medium`). */
+                priority?: components["parameters"]["Priority"];
+                /** @description Only tasks carrying this tag; repeat it (`tag=work&tag=urgent`) for tasks carrying every one. Compared after trimming and lower-casing, like stored tags. */
+                tag?: components["parameters"]["Tag"];
+                /** @description Only tasks whose title or description contains this text, ignoring case. Every character matches itself (`%` and `_` included). */
+                q?: components["parameters"]["Q"];
+                /** @description Only tasks due strictly before this instant (RFC 3339 date-time with an offset). Tasks without a due date are excluded. */
+                due_before?: components["parameters"]["DueBefore"];
+                /** @description Only tasks due strictly after this instant (RFC 3339 date-time with an offset). Tasks without a due date are excluded. */
+                due_after?: components["parameters"]["DueAfter"];
+                /** @description `true`: only tasks that are overdue (due before now and not completed). `false` (the default) does not filter. */
+                overdue?: components["parameters"]["Overdue"];
                 /**
-                 * @description The field to order by.
+                 * @description The field to order by. `title` ignores case; `priority` orders
+                 *     low < medium < high; with `due_at`, tasks without a due date come
+                 *     last in either order. Ties are broken by `id`, in the same order.
                  * @example created_at
                  */
                 sort?: components["parameters"]["Sort"];
@@ -999,8 +1207,15 @@ export interface operations {
                  */
                 limit?: components["parameters"]["Limit"];
                 /**
-                 * @description How many tasks (in the chosen order) to skip.
-                 * @example 0
+                 * @description Where the page starts: the opaque value from the previous page's
+                 *     `Link: rel="next"`. Valid only with the filters, `sort` and `order`
+                 *     it was issued for (else `422`); not with `offset`.
+                 */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Deprecated in favour of `cursor`: how many tasks (in the chosen
+                 *     order) to skip. Slow on large accounts (the skipped tasks are still
+                 *     read); `422` together with `cursor`. Absent means 0.
                  */
                 offset?: components["parameters"]["Offset"];
             };
@@ -1070,6 +1285,25 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTaskStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TaskStatsOk"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -1319,8 +1553,22 @@ export interface operations {
                  * @example all
                  */
                 status?: components["parameters"]["Status"];
+                /** @description Only tasks of these priorities: one value, or several separated by commas (`priority=high,medium`). */
+                priority?: components["parameters"]["Priority"];
+                /** @description Only tasks carrying this tag; repeat it (`tag=work&tag=urgent`) for tasks carrying every one. Compared after trimming and lower-casing, like stored tags. */
+                tag?: components["parameters"]["Tag"];
+                /** @description Only tasks whose title or description contains this text, ignoring case. Every character matches itself (`%` and `_` included). */
+                q?: components["parameters"]["Q"];
+                /** @description Only tasks due strictly before this instant (RFC 3339 date-time with an offset). Tasks without a due date are excluded. */
+                due_before?: components["parameters"]["DueBefore"];
+                /** @description Only tasks due strictly after this instant (RFC 3339 date-time with an offset). Tasks without a due date are excluded. */
+                due_after?: components["parameters"]["DueAfter"];
+                /** @description `true`: only tasks that are overdue (due before now and not completed). `false` (the default) does not filter. */
+                overdue?: components["parameters"]["Overdue"];
                 /**
-                 * @description The field to order by.
+                 * @description The field to order by. `title` ignores case; `priority` orders
+                 *     low < medium < high; with `due_at`, tasks without a due date come
+                 *     last in either order. Ties are broken by `id`, in the same order.
                  * @example created_at
                  */
                 sort?: components["parameters"]["Sort"];
@@ -1335,8 +1583,15 @@ export interface operations {
                  */
                 limit?: components["parameters"]["Limit"];
                 /**
-                 * @description How many tasks (in the chosen order) to skip.
-                 * @example 0
+                 * @description Where the page starts: the opaque value from the previous page's
+                 *     `Link: rel="next"`. Valid only with the filters, `sort` and `order`
+                 *     it was issued for (else `422`); not with `offset`.
+                 */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Deprecated in favour of `cursor`: how many tasks (in the chosen
+                 *     order) to skip. Slow on large accounts (the skipped tasks are still
+                 *     read); `422` together with `cursor`. Absent means 0.
                  */
                 offset?: components["parameters"]["Offset"];
             };
@@ -1427,6 +1682,37 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUserTaskStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The owner's user id; must equal the token's `sub`. `tasks` is reserved
+                 *     and refused with `422`: `/api/tasks/…` is always the caller-implied
+                 *     family (so `/api/tasks/tasks` is never read as the tasks of a user
+                 *     named `tasks`). A user whose id is `tasks` uses `/api/tasks…`.
+                 * @example demo-user
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TaskStatsOk"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
+            414: components["responses"]["UriTooLong"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];

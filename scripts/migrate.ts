@@ -1,14 +1,17 @@
-// npm run migrate -- [status|up|down|latest|to <name>]   (default: status)
+// npm run migrate -- [status|up|down|latest|to <name>|online]   (default: status)
+//   online: the task model v2's schema change for a large PostgreSQL table, outside a transaction
+//   (columns, batched backfill, CREATE INDEX CONCURRENTLY), before `latest` records it. docs/OPERATIONS.md.
 // Uses the same configuration as the server (DATABASE_URL, else the embedded database under DATA_DIR).
 import { environment, loadConfig } from '../src/config.js';
 import { databaseTarget } from '../src/app.js';
 import { connect, describeTarget } from '../src/db/connect.js';
 import { ensureSucceeded, migrator } from '../src/db/migrate.js';
+import { onlineSteps } from '../src/db/migrations/2026_12_01_0001_task_fields.js';
 
-const USAGE = 'usage: npm run migrate -- [status|up|down|latest|to <name>]';
+const USAGE = 'usage: npm run migrate -- [status|up|down|latest|to <name>|online]';
 const command = process.argv[2] ?? 'status';
 const target = process.argv[3];
-if (!['status', 'up', 'down', 'latest', 'to'].includes(command) || (command === 'to' && !target)) {
+if (!['status', 'up', 'down', 'latest', 'to', 'online'].includes(command) || (command === 'to' && !target)) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -19,7 +22,11 @@ const { db } = connect(database);
 try {
   console.log(`database: ${describeTarget(database)}`);
   const m = migrator(db);
-  if (command === 'status') {
+  if (command === 'online') {
+    if (database.kind !== 'postgres') throw new Error('online is for PostgreSQL (DATABASE_URL); the embedded database has one connection and no concurrent writers to spare');
+    await onlineSteps(db, (line) => console.log(line));
+    console.log('done: now run npm run migrate -- latest (or start the server), which finds everything in place');
+  } else if (command === 'status') {
     for (const info of await m.getMigrations()) {
       console.log(`${info.executedAt ? `applied ${info.executedAt.toISOString()}` : 'pending                          '}  ${info.name}`);
     }

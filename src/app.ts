@@ -77,6 +77,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     logger: overrides.logger === false ? false : loggerOptions(config, overrides.logger),
     bodyLimit: config.bodyLimit,
     trustProxy: fastifyTrustProxy(config.trustProxy),
+    // Opening the embedded database (PGlite's WebAssembly start, its extensions, the migrations)
+    // takes seconds, well over Fastify's default 10 s per plugin on a busy machine.
+    pluginTimeout: 60_000,
     // Timeouts and the header size limit are set on our own server (src/http/draining-server.ts),
     // whose close() leaves idle keep-alive connections to the drain plugin instead of cutting them.
     serverFactory: (handler) => createHttpServer(config.http, handler),

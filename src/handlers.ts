@@ -16,6 +16,7 @@ export const handlers = {
   updateTask: tasks.updateTask,
   completeTask: tasks.completeTask,
   deleteTask: tasks.deleteTask,
+  getTaskStats: tasks.getTaskStats,
 
   // The per-user family: same handlers, the path's user_id already checked against the token.
   listUserTasks: tasks.listTasks,
@@ -25,4 +26,5 @@ export const handlers = {
   updateUserTask: tasks.updateTask,
   completeUserTask: tasks.completeTask,
   deleteUserTask: tasks.deleteTask,
+  getUserTaskStats: tasks.getTaskStats,
 } satisfies Handlers;

@@ -14,6 +14,8 @@ import { readBearerToken } from '../../src/auth/bearer.js';
 import { createTokenVerifier, type VerifiedToken } from '../../src/auth/verifier.js';
 import { createUserRecorder } from '../../src/users/user-recorder.js';
 import * as repo from '../../src/tasks/task.repository.js';
+import { listTasks } from '../../src/tasks/task-list.repository.js';
+import type { ListParams } from '../../src/tasks/list-params.js';
 
 const port = Number(process.env.PORT);
 const url = process.env.DATABASE_URL;
@@ -31,7 +33,7 @@ type Args = [FastifyRequest, FastifyReply];
 const subjectOf = (c: Context) => (c.security.bearerAuth as VerifiedToken).subject;
 const notFound = (reply: FastifyReply) => reply.code(404).send({ error: 'not_found', detail: 'Task not found.', status: 404, title: 'Not Found' });
 
-const LIST_DEFAULTS: repo.ListQuery = { status: 'all', sort: 'created_at', order: 'asc', limit: 100, offset: 0 };
+const LIST_DEFAULTS: ListParams = { status: 'all', sort: 'created_at', order: 'asc', limit: 100, overdue: false };
 
 const api = new OpenAPIBackend({
   definition: openapiDocument as unknown as Document,
@@ -61,8 +63,8 @@ const api = new OpenAPIBackend({
       return reply.code(200).send({ status: 'ready' });
     },
     listTasks: async (c: Context, ...[, reply]: Args) => {
-      const query = { ...LIST_DEFAULTS, ...(c.request.query as Partial<repo.ListQuery>) };
-      const { tasks } = await repo.listTasks(db, subjectOf(c), query);
+      const query = { ...LIST_DEFAULTS, ...(c.request.query as Partial<ListParams>) };
+      const { tasks } = await listTasks(db, subjectOf(c), query);
       return reply.code(200).send(tasks);
     },
     getTask: async (c: Context, ...[, reply]: Args) => {

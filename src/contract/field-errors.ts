@@ -23,7 +23,8 @@ export function fieldErrors(errors: readonly ErrorObject[], context: string | un
   const where = LOCATIONS[context ?? 'body'] ?? 'body';
   const byField = new Map<string, ErrorObject>();
   for (const e of errors) {
-    const field = fieldOf(e);
+    // A query parameter is named as the client wrote it (`query.priority`), not by item index.
+    const field = where === 'query' ? fieldOf(e).replace(/(\.\d+)+$/, '') : fieldOf(e);
     const kept = byField.get(field);
     if (kept ? rank(e) < rank(kept) : byField.size < MAX_FIELD_ERRORS) byField.set(field, e);
   }
@@ -73,7 +74,12 @@ function messageOf(e: ErrorObject): string {
       if (params.pattern === '^[^\\u0000]*$') return NO_NUL;
       // UserId: `/api/tasks/…` is the caller-implied family, never a user's (openapi.yaml).
       if (params.pattern === '^(?!tasks$)') return 'must not be "tasks" (reserved: /api/tasks is the caller\'s own family)';
+      // TaskTag in openapi.yaml.
+      if (params.pattern === '^[^,]*[^,\\s][^,]*$') return 'must not be blank or contain a comma';
       return PATTERN_MESSAGES[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
+    case 'minItems':
+    case 'maxItems':
+      return `must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
     case 'not':
       // The contract uses `not` only to keep U+0000 out of text (PostgreSQL cannot store it).
       return NO_NUL;

@@ -8,7 +8,10 @@ type Op<K extends OperationId> = operations[K];
 type OrEmpty<T> = [T] extends [never] ? Record<never, never> : T;
 
 type Params<K extends OperationId> = OrEmpty<NonNullable<Op<K>['parameters']['path']>>;
-// Every query parameter in the contract has a default, which validation fills in.
+// Query parameters typed as present (validation fills in the declared defaults). Not every one has
+// a default (the list's filters, cursor, offset): a handler that reads those uses its own honest
+// type (src/tasks/list-params.ts). (Required<>, not Partial<>: it keeps the two route families'
+// handler types assignable to each other.)
 type Query<K extends OperationId> = OrEmpty<Required<NonNullable<Op<K>['parameters']['query']>>>;
 type Body<K extends OperationId> = Op<K> extends { requestBody: { content: { 'application/json': infer B } } }
   ? B

@@ -19,6 +19,7 @@ const BODY_REQUIRED: ErrorObject = {
 export function validatorFor(route: RouteSpec, httpPart: string | undefined): Validator {
   const validate = generated[`${route.operationId}_${httpPart}`];
   if (!validate) throw new Error(`no generated ${httpPart} validator for ${route.operationId}: run npm run generate`);
+  if (httpPart === 'querystring' && route.commaSeparatedQuery.length > 0) return splittingLists(validate, route.commaSeparatedQuery);
   if (httpPart !== 'body') return validate;
 
   // Fastify hands an absent body to the validator as null.
@@ -32,4 +33,22 @@ export function validatorFor(route: RouteSpec, httpPart: string | undefined): Va
     return valid;
   };
   return body;
+}
+
+/**
+ * Query arrays the contract sends as one comma-separated value (`priority=high,medium`,
+ * `style: form, explode: false`): split into their items before the schema sees them.
+ */
+function splittingLists(validate: ValidateFunction, names: readonly string[]): Validator {
+  const query: Validator = (data) => {
+    const values = data as Record<string, unknown>;
+    for (const name of names) {
+      const value = values[name];
+      if (typeof value === 'string') values[name] = value.split(',');
+    }
+    const valid = validate(data);
+    query.errors = validate.errors ?? null;
+    return valid;
+  };
+  return query;
 }

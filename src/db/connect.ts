@@ -6,6 +6,8 @@ import pg from 'pg';
 import { BoundedPool } from './bounded-pool.js';
 import { useNamedStatements } from './prepared-statements.js';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
@@ -46,6 +48,9 @@ class PGliteDialectWithMigrationLock extends PGliteDialect {
     return driver;
   }
 }
+
+/** The extensions the migrations create (src/db/migrations/2026_12_01_0001_task_fields.ts), loaded into PGlite. */
+const PGLITE_OPTIONS: PGliteOptions = { extensions: { pg_trgm, btree_gin } };
 
 export type DatabaseTarget =
   /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */
@@ -119,12 +124,12 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
   if (target.dataDir === undefined) {
-    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite(inMemoryOptions(target.image))) }), target };
+    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite({ ...PGLITE_OPTIONS, ...inMemoryOptions(target.image) })) }), target };
   }
   const dir = path.resolve(target.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const release = lockDataDir(dir);
-  return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite(dir), release) }), target };
+  return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite(dir, PGLITE_OPTIONS), release) }), target };
 }
 
 /**

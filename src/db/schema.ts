@@ -7,12 +7,18 @@ export interface UsersTable {
   created_at: Generated<Date>;
 }
 
+export type TaskPriority = 'low' | 'medium' | 'high';
+
 export interface TasksTable {
   id: Generated<string>;
   user_id: string;
   title: string;
   description: string | null;
   completed: Generated<boolean>;
+  priority: Generated<TaskPriority>;
+  due_at: Date | null;
+  tags: Generated<string[]>;
+  completed_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   /** 1 at creation, one more on every write: the ETag. */
@@ -32,10 +38,19 @@ export interface IdempotencyKeysTable {
   expires_at: Date;
 }
 
+/** Kept by the task_counts_follow trigger on tasks (src/db/migrations/2026_12_01_0001_task_fields.ts). */
+export interface TaskCountsTable {
+  user_id: string;
+  priority: TaskPriority;
+  completed: boolean;
+  n: string; // bigint, as pg returns it
+}
+
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
   idempotency_keys: IdempotencyKeysTable;
+  task_counts: TaskCountsTable;
 }
 
 export type TaskRow = Selectable<TasksTable>;

@@ -9,18 +9,23 @@ import { pathOf } from '../http/request-path.js';
 import { sendIdempotent } from '../idempotency/idempotent.js';
 import { etagOf, ifMatchVersions, noneMatchHits, notWritten, pageEtagOf } from './preconditions.js';
 import * as repo from './task.repository.js';
+import { listTasks as listPage, nextPageQuery } from './task-list.repository.js';
+import type { ListParams } from './list-params.js';
+import { taskStats } from './stats.repository.js';
 
 export const listTasks: Handler<'listTasks'> = async (request, reply) => {
-  const query = request.query;
-  const { tasks, more } = await repo.listTasks(request.server.db, ownerOf(request), query);
-  if (more) {
-    const next = new URLSearchParams({ ...query, limit: String(query.limit), offset: String(query.offset + query.limit) });
-    reply.header('link', `<${pathOf(request)}?${next}>; rel="next"`);
-  }
-  const etag = pageEtagOf(tasks, more);
+  // Validation has filled in the contract's defaults (status, sort, order, limit, overdue).
+  const params = request.query as ListParams;
+  const { tasks, next } = await listPage(request.server.db, ownerOf(request), params);
+  if (next !== undefined) reply.header('link', `<${pathOf(request)}?${nextPageQuery(params, next)}>; rel="next"`);
+  const etag = pageEtagOf(tasks, next !== undefined);
   reply.header('etag', etag);
   if (noneMatchHits(request, etag)) return reply.code(304).send();
   return reply.code(200).send(tasks);
+};
+
+export const getTaskStats: Handler<'getTaskStats'> = async (request, reply) => {
+  return reply.code(200).send(await taskStats(request.server.db, ownerOf(request)));
 };
 
 export const createTask: Handler<'createTask'> = async (request, reply) =>

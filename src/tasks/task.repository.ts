@@ -1,18 +1,18 @@
 // Task queries. Each function takes the database and the owner first; every query starts
 // from ownedTasks(), so each one is filtered by the owner. Rows become API tasks in toTask() only.
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import type { components, operations } from '../../generated/openapi.js';
+import type { components } from '../../generated/openapi.js';
 import type { Database, TaskRow } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
 import { ownedTasks } from './owned-tasks.js';
 import { upsertUser } from '../users/user.repository.js';
+import { normalizeTags } from './tags.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
 export type Task = components['schemas']['Task'];
 export type TaskChanges = components['schemas']['TaskPatch'];
 export type NewTask = components['schemas']['TaskCreate'];
-export type ListQuery = Required<NonNullable<operations['listTasks']['parameters']['query']>>;
 
 export function toTask(row: TaskRow): Task {
   return {
@@ -21,6 +21,10 @@ export function toTask(row: TaskRow): Task {
     title: row.title,
     description: row.description,
     completed: row.completed,
+    priority: row.priority,
+    due_at: row.due_at && row.due_at.toISOString(),
+    tags: row.tags,
+    completed_at: row.completed_at && row.completed_at.toISOString(),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
     version: row.version,
@@ -32,16 +36,6 @@ const nextVersion = sql<number>`version + 1`;
 const atVersion = (versions: readonly number[]) => (eb: ExpressionBuilder<Database, 'tasks'>) =>
   versions.length > 0 ? eb('version', 'in', versions) : eb.lit(false);
 
-/** One page of tasks, and whether more follow it. */
-export async function listTasks(db: Kysely<Database>, owner: Subject, q: ListQuery): Promise<{ tasks: Task[]; more: boolean }> {
-  let query = ownedTasks(db, owner).select().selectAll();
-  if (q.status !== 'all') query = query.where('completed', '=', q.status === 'completed');
-  query = q.sort === 'title' ? query.orderBy(sql`lower(title)`, q.order).orderBy('title', q.order) : query.orderBy(q.sort, q.order);
-  // One row past the page tells whether there is a next page, without a count query.
-  const rows = await query.orderBy('id', q.order).limit(q.limit + 1).offset(q.offset).execute();
-  return { tasks: rows.slice(0, q.limit).map(toTask), more: rows.length > q.limit };
-}
-
 export async function findTask(db: Kysely<Database>, owner: Subject, id: string): Promise<Task | undefined> {
   const row = await ownedTasks(db, owner).select().selectAll().where('id', '=', id).executeTakeFirst();
   return row && toTask(row);
@@ -50,7 +44,15 @@ export async function findTask(db: Kysely<Database>, owner: Subject, id: string)
 export async function createTask(db: Kysely<Database>, owner: Subject, input: NewTask): Promise<Task> {
   const insert = () =>
     ownedTasks(db, owner)
-      .insert({ title: input.title, description: input.description ?? null, completed: input.completed ?? false })
+      .insert({
+        title: input.title,
+        description: input.description ?? null,
+        completed: input.completed ?? false,
+        completed_at: input.completed ? (sql<Date>`now()` as unknown as Date) : null,
+        ...(input.priority !== undefined ? { priority: input.priority } : {}),
+        due_at: timestamptz(input.due_at),
+        ...(input.tags !== undefined ? { tags: normalizeTags(input.tags) } : {}),
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   try {
@@ -78,7 +80,16 @@ export async function changeTask(
   const set = {
     ...(changes.title !== undefined ? { title: changes.title } : {}),
     ...(changes.description !== undefined ? { description: changes.description } : {}),
-    ...(changes.completed !== undefined ? { completed: changes.completed } : {}),
+    ...(changes.completed !== undefined
+      ? {
+          completed: changes.completed,
+          // Set when the task becomes completed (kept if it already was), cleared when it becomes pending.
+          completed_at: changes.completed ? sql<Date>`coalesce(completed_at, now())` : null,
+        }
+      : {}),
+    ...(changes.priority !== undefined ? { priority: changes.priority } : {}),
+    ...(changes.due_at !== undefined ? { due_at: timestamptz(changes.due_at) } : {}),
+    ...(changes.tags !== undefined ? { tags: normalizeTags(changes.tags) } : {}),
   };
   if (Object.keys(set).length === 0) {
     const task = await findTask(db, owner, id);
@@ -98,7 +109,12 @@ export async function changeTask(
 export async function toggleTask(db: Kysely<Database>, owner: Subject, id: string, versions?: readonly number[]): Promise<Task | undefined> {
   const row = await ownedTasks(db, owner)
     .update()
-    .set({ completed: sql<boolean>`not completed`, updated_at: sql`now()`, version: nextVersion })
+    .set({
+      completed: sql<boolean>`not completed`,
+      completed_at: sql<Date | null>`case when completed then null else now() end`,
+      updated_at: sql`now()`,
+      version: nextVersion,
+    })
     .where('id', '=', id)
     .$if(versions !== undefined, (q) => q.where(atVersion(versions!)))
     .returningAll()
@@ -113,4 +129,13 @@ export async function deleteTask(db: Kysely<Database>, owner: Subject, id: strin
     .$if(versions !== undefined, (q) => q.where(atVersion(versions!)))
     .executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/**
+ * A date-time from the contract as PostgreSQL parses it (any RFC 3339 offset; returned in UTC),
+ * not through a JavaScript Date, which would lose microseconds and refuse some valid forms.
+ */
+function timestamptz(value: string | null | undefined): Date | null {
+  // A SQL expression where the column's type says Date: Kysely sends either the same way.
+  return value === undefined || value === null ? null : (sql<Date>`${value}::timestamptz` as unknown as Date);
 }

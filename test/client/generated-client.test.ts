@@ -125,8 +125,8 @@ t.test('typed errors: 401 without a token, 422 with field errors, and the Link h
   const link = page.response.headers.get('link') ?? '';
   const next = /^<([^>]+)>; rel="next"$/.exec(link)?.[1];
   t.ok(next, `a next link (${link})`);
-  const offset = Number(new URL(next ?? '/', baseUrl).searchParams.get('offset'));
-  const rest = await client.GET('/api/tasks', { params: { query: { limit: 2, offset } } });
+  const cursor = new URL(next ?? '/', baseUrl).searchParams.get('cursor') ?? '';
+  const rest = await client.GET('/api/tasks', { params: { query: { limit: 2, cursor } } });
   t.same(rest.data?.map((x) => x.title), ['c']);
   t.equal(rest.response.headers.get('link'), null, 'no link on the last page');
   const followed = await fetch(new URL(next ?? '/', baseUrl), { headers: { authorization: `Bearer ${tokenFor('client-carol')}` } });

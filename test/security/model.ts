@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { components } from '../../generated/openapi.js';
 import { call } from '../helper.js';
+import { afterWrite, exactOrder, expectedStats, listQueryString, passesFilters, v2Fields, v2ListQuery, type V2Fields, type V2ListQuery } from './model-fields.js';
 
 type Task = components['schemas']['Task'];
 type ErrorBody = components['schemas']['ApiError'];
@@ -38,15 +39,20 @@ export interface Target {
   uuid: string;
 }
 
-export interface WritableFields {
+export interface WritableFields extends V2Fields {
   /** The title after the actor's marker; the runner prepends the marker. */
   title?: string;
   description?: string | null;
   completed?: boolean;
 }
 
+export type ListQuery = V2ListQuery & { status?: 'all' | 'pending' | 'completed'; order?: 'asc' | 'desc'; limit?: number; offset?: number };
+
 export type Op =
-  | { op: 'list'; query: { status?: 'all' | 'pending' | 'completed'; sort?: 'created_at' | 'updated_at' | 'title'; order?: 'asc' | 'desc'; limit?: number; offset?: number } }
+  | { op: 'list'; query: ListQuery }
+  /** Every page by cursor; `foreign`: start from the cursor another user was last given, with that user's query. */
+  | { op: 'walk'; query: ListQuery; foreign: boolean }
+  | { op: 'stats' }
   | { op: 'create'; body: WritableFields & { title: string } }
   | { op: 'get'; target: Target }
   | { op: 'put'; target: Target; body: WritableFields & { title: string } }
@@ -86,22 +92,37 @@ const target: fc.Arbitrary<Target> = fc.record({
   pick: fc.nat(),
   uuid: fc.uuid(),
 });
-const replaceBody = fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: ['title'], noNullPrototype: true });
-const patchBody = fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: [], noNullPrototype: true });
-const listQuery = fc.record(
-  {
-    status: fc.constantFrom('all', 'pending', 'completed'),
-    sort: fc.constantFrom('created_at', 'updated_at', 'title'),
-    order: fc.constantFrom('asc', 'desc'),
-    limit: fc.integer({ min: 1, max: 4 }),
-    offset: fc.integer({ min: 0, max: 3 }),
-  },
-  { requiredKeys: [], noNullPrototype: true },
-);
+const withV2 = <T extends object>(base: fc.Arbitrary<T>) => fc.tuple(base, v2Fields).map(([a, b]) => ({ ...a, ...b }));
+const replaceBody = withV2(fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: ['title'], noNullPrototype: true }));
+const patchBody = withV2(fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: [], noNullPrototype: true }));
+const listQuery: fc.Arbitrary<ListQuery> = fc
+  .tuple(
+    fc.record(
+      {
+        status: fc.constantFrom('all', 'pending', 'completed'),
+        order: fc.constantFrom('asc', 'desc'),
+        limit: fc.integer({ min: 1, max: 4 }),
+        offset: fc.integer({ min: 0, max: 3 }),
+      },
+      { requiredKeys: [], noNullPrototype: true },
+    ),
+    v2ListQuery,
+  )
+  .map(([a, b]) => ({ ...a, ...b }));
+// Walks: small pages (so they take several) and few filters (so they have tasks to walk), sometimes all of listQuery's.
+const walkQuery: fc.Arbitrary<ListQuery> = fc.tuple(
+  fc.oneof(
+    { arbitrary: fc.record({ status: fc.constantFrom('all', 'pending', 'completed'), order: fc.constantFrom('asc', 'desc'), sort: fc.constantFrom('created_at', 'updated_at', 'title', 'priority', 'due_at') }, { requiredKeys: [], noNullPrototype: true }), weight: 3 },
+    { arbitrary: listQuery, weight: 1 },
+  ),
+  fc.integer({ min: 1, max: 2 }),
+).map(([query, limit]) => ({ ...query, offset: undefined, limit }));
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: replaceBody.map((body) => ({ op: 'create' as const, body })), weight: 3 },
   { arbitrary: listQuery.map((query) => ({ op: 'list' as const, query })), weight: 2 },
+  { arbitrary: fc.record({ query: walkQuery, foreign: fc.boolean() }).map((c) => ({ op: 'walk' as const, ...c })), weight: 1 },
+  { arbitrary: fc.constant({ op: 'stats' as const }), weight: 1 },
   { arbitrary: target.map((t) => ({ op: 'get' as const, target: t })), weight: 2 },
   { arbitrary: fc.record({ target, body: replaceBody }).map((c) => ({ op: 'put' as const, ...c })), weight: 2 },
   { arbitrary: fc.record({ target, body: patchBody }).map((c) => ({ op: 'patch' as const, ...c })), weight: 2 },
@@ -145,6 +166,7 @@ export interface Stats {
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const MARKER_RE = /\[\[m:[0-9a-f]{12}\]\]/g;
 const STRANGERS_KEPT = 2000;
+
 
 export class ModelRunner {
   readonly stats: Stats = { sequences: 0, commands: 0, requests: 0, byStatus: {}, byTarget: {} };
@@ -191,9 +213,19 @@ export class ModelRunner {
       let url: string;
       let body: Record<string, unknown> | undefined;
       let id: string | undefined;
-      if (o.op === 'list') {
+      if (o.op === 'walk') {
+        if (!forbidden) {
+          await this.walk(o, actor, users, collection, model, log, (message) => fail(`#${index}: ${message}`));
+          continue;
+        }
         method = 'GET';
-        const qs = new URLSearchParams(Object.entries(o.query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+        url = collection;
+      } else if (o.op === 'stats') {
+        method = 'GET';
+        url = `${collection}/stats`;
+      } else if (o.op === 'list') {
+        method = 'GET';
+        const qs = listQueryString(o.query);
         url = qs ? `${collection}?${qs}` : collection;
       } else if (o.op === 'create') {
         method = 'POST';
@@ -223,12 +255,12 @@ export class ModelRunner {
       // What the model says.
       const current = id === undefined ? undefined : model.alive(actor, id);
       let expectedStatus: number;
-      let expectedTask: Omit<Task, 'id' | 'created_at' | 'updated_at'> | undefined;
+      let expectedTask: Omit<Task, 'id' | 'created_at' | 'updated_at' | 'completed_at'> | undefined;
       if (forbidden) expectedStatus = 403;
-      else if (o.op === 'list') expectedStatus = 200;
+      else if (o.op === 'list' || o.op === 'stats' || o.op === 'walk') expectedStatus = 200;
       else if (o.op === 'create') {
         expectedStatus = 201;
-        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false, version: 1 };
+        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false, ...afterWrite(undefined, o.body), version: 1 };
       } else if (!current) expectedStatus = 404;
       else if (o.op === 'delete') expectedStatus = 204;
       else {
@@ -239,6 +271,7 @@ export class ModelRunner {
           title: changes.title ?? current.title,
           description: changes.description !== undefined ? changes.description : current.description,
           completed: changes.completed ?? current.completed,
+          ...afterWrite(current, changes),
           // Every write moves the version by one; a read or an empty PATCH does not.
           version: o.op === 'get' || (o.op === 'patch' && Object.keys(o.body).length === 0) ? current.version : current.version + 1,
         };
@@ -266,11 +299,15 @@ export class ModelRunner {
       }
       if (expectedStatus === 204) {
         model.remove(id!);
+      } else if (expectedStatus === 200 && o.op === 'stats') {
+        const expected = expectedStats(model.tasksOf(actor));
+        if (!sameJson(res.json(), expected)) fail(`#${index}: stats ${res.body}, the model expects ${JSON.stringify(expected)}`);
       } else if (expectedStatus === 200 && o.op === 'list') {
+        this.rememberCursor(actor, o.query, res);
         checkList(res, model.tasksOf(actor), o.query, (message) => fail(`#${index}: ${message}`));
       } else if (expectedStatus === 200 || expectedStatus === 201) {
         const task = res.json<Task>();
-        const { id: gotId, created_at: createdAt, updated_at: updatedAt, ...fields } = task;
+        const { id: gotId, created_at: createdAt, updated_at: updatedAt, completed_at: completedAt, ...fields } = task;
         if (!sameJson(fields, expectedTask)) fail(`#${index}: got ${JSON.stringify(fields)}, the model expects ${JSON.stringify(expectedTask)}`);
         if (expectedStatus === 201) {
           if (createdAt !== updatedAt) fail(`#${index}: a new task has created_at ${createdAt} ≠ updated_at ${updatedAt}`);
@@ -281,6 +318,8 @@ export class ModelRunner {
           model.add(task);
         } else {
           if (gotId !== id) fail(`#${index}: answered task ${gotId} for ${id}`);
+          if ((completedAt === null) === task.completed) fail(`#${index}: completed ${task.completed} with completed_at ${completedAt}`);
+          if (current!.completed && task.completed && completedAt !== current!.completed_at) fail(`#${index}: completed_at moved from ${current!.completed_at} to ${completedAt} on a task that stayed completed`);
           if (createdAt !== current!.created_at) fail(`#${index}: created_at moved from ${current!.created_at} to ${createdAt}`);
           const unchanged = o.op === 'get' || (o.op === 'patch' && Object.keys(o.body).length === 0);
           if (unchanged ? updatedAt !== current!.updated_at : updatedAt < current!.updated_at) {
@@ -293,7 +332,13 @@ export class ModelRunner {
 
     // The database, read directly: exactly the model's tasks, field for field, for these users.
     const rows = await this.app.db.selectFrom('tasks').selectAll().where('user_id', 'in', users).orderBy('id').execute();
-    const stored = rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() }));
+    const stored = rows.map((r) => ({
+      ...r,
+      due_at: r.due_at && r.due_at.toISOString(),
+      completed_at: r.completed_at && r.completed_at.toISOString(),
+      created_at: r.created_at.toISOString(),
+      updated_at: r.updated_at.toISOString(),
+    }));
     const expected = model.all().sort((a, b) => (a.id < b.id ? -1 : 1));
     if (!sameJson(stored, expected)) {
       fail(`at the end the tasks table holds\n    ${JSON.stringify(stored)}\n  but the model has\n    ${JSON.stringify(expected)}`);
@@ -302,6 +347,58 @@ export class ModelRunner {
       this.strangers.push(task.id);
       if (this.strangers.length > STRANGERS_KEPT) this.strangers.shift();
     }
+  }
+
+  /** The last cursor each user was given, with the query it belongs to. */
+  private readonly lastCursor = new Map<string, { query: ListQuery; cursor: string }>();
+
+  private rememberCursor(actor: string, query: ListQuery, res: LightMyRequestResponse): void {
+    const link = /^<([^>]+)>; rel="next"$/.exec(String(res.headers.link ?? ''))?.[1];
+    const cursor = link && new URL(link, 'http://x').searchParams.get('cursor');
+    if (cursor) this.lastCursor.set(actor, { query: { ...query, offset: undefined }, cursor });
+  }
+
+  /**
+   * Walks every page by cursor: the walk returns exactly the model's matching tasks, each once, in
+   * order. Foreign: starts from the cursor another user was last given (with that user's query):
+   * the answer is the actor's own tasks only, a subset of what the query matches.
+   */
+  private async walk(o: Extract<Op, { op: 'walk' }>, actor: string, users: string[], collection: string, model: Model, log: string[], fail: (message: string) => never): Promise<void> {
+    // Another user's cursor: of this sequence if one has been given one, else of any earlier sequence.
+    const others = [...this.lastCursor].filter(([user]) => user !== actor).map(([, c]) => c);
+    const foreign = o.foreign ? (users.map((u) => (u === actor ? undefined : this.lastCursor.get(u))).find((c) => c !== undefined) ?? others.at(-1)) : undefined;
+    const query: ListQuery = foreign ? foreign.query : o.query;
+    const qs = listQueryString(query);
+    let next: string | undefined = foreign ? `${collection}?${qs}&cursor=${encodeURIComponent(foreign.cursor)}` : `${collection}?${qs}`;
+    const seen: Task[] = [];
+    for (let page = 0; next !== undefined; page++) {
+      if (page > 100) fail('the cursor walk does not end');
+      const res = await call(this.app, { method: 'GET', url: next, as: actor });
+      this.stats.requests++;
+      this.stats.byStatus[res.statusCode] = (this.stats.byStatus[res.statusCode] ?? 0) + 1;
+      log.push(`  walk${foreign ? ' (foreign cursor)' : ''} as ${actor}: GET ${next} → ${res.statusCode}`);
+      if (res.statusCode !== 200) fail(`walk page ${page}: status ${res.statusCode} ${res.body.slice(0, 300)}`);
+      this.assertNoForeignData(actor, users, res, fail);
+      seen.push(...res.json<Task[]>());
+      this.rememberCursor(actor, query, res);
+      const link = /^<([^>]+)>; rel="next"$/.exec(String(res.headers.link ?? ''))?.[1];
+      next = link;
+    }
+    this.stats.commands++;
+    this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] = (this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] ?? 0) + 1;
+    this.stats.byTarget['walk pages'] = (this.stats.byTarget['walk pages'] ?? 0) + seen.length;
+    const matching = model.tasksOf(actor).filter((t) => passes(t, query));
+    const ids = seen.map((t) => t.id);
+    if (new Set(ids).size !== ids.length) fail(`the walk returned a task twice: ${ids.join(', ')}`);
+    const byId = new Map(matching.map((t) => [t.id, t]));
+    for (const task of seen) {
+      const known = byId.get(task.id);
+      if (!known) fail(`the walk returned ${task.id}, which is not among the actor's matching tasks`);
+      if (!sameJson(task, known)) fail(`the walk returned ${JSON.stringify(task)}, the model has ${JSON.stringify(known)}`);
+    }
+    if (!foreign && seen.length !== matching.length) fail(`the walk returned ${seen.length} tasks, ${matching.length} match`);
+    const compare = exactOrder(query.sort, query.order ?? 'asc');
+    if (!foreign && compare && !sameJson(ids, [...matching].sort(compare).map((t) => t.id))) fail(`the walk is not in ${query.sort} ${query.order ?? 'asc'} order`);
   }
 
   private resolve(target: Target, actor: string, model: Model): string {
@@ -338,7 +435,8 @@ export class ModelRunner {
         if (text.includes(form)) fail(`the response to ${actor} contains the user id ${other}`);
       }
     }
-    if (res.statusCode === 200 || res.statusCode === 201) {
+    // Tasks (a list or one), not the stats, whose counts the caller checks against the model.
+    if ((res.statusCode === 200 || res.statusCode === 201) && !('by_priority' in res.json<object>())) {
       const body = res.json<Task | Task[]>();
       for (const task of Array.isArray(body) ? body : [body]) {
         if (task.user_id !== actor) fail(`the response to ${actor} holds a task of ${task.user_id}`);
@@ -383,7 +481,7 @@ class Model {
 /** A page of the list: the right tasks, each exactly as the model has it, in order, with Link iff more follow. */
 function checkList(res: LightMyRequestResponse, mine: Task[], query: Extract<Op, { op: 'list' }>['query'], fail: (message: string) => never): void {
   const status = query.status ?? 'all';
-  const matching = mine.filter((t) => status === 'all' || t.completed === (status === 'completed'));
+  const matching = mine.filter((t) => passes(t, query));
   const limit = query.limit ?? 100;
   const offset = query.offset ?? 0;
   const page = res.json<Task[]>();
@@ -399,7 +497,11 @@ function checkList(res: LightMyRequestResponse, mine: Task[], query: Extract<Op,
     if (!sameJson(task, known)) fail(`list returned ${JSON.stringify(task)}, the model has ${JSON.stringify(known)}`);
   }
   const sort = query.sort ?? 'created_at';
-  if (sort !== 'title') {
+  const compare = exactOrder(sort, query.order ?? 'asc');
+  if (compare) {
+    const expectedIds = [...matching].sort(compare).slice(offset, offset + limit).map((t) => t.id);
+    if (!sameJson(page.map((t) => t.id), expectedIds)) fail(`list is not in ${sort} ${query.order ?? 'asc'} order (ties by id): ${JSON.stringify(page.map((t) => t.id))}, the model expects ${JSON.stringify(expectedIds)}`);
+  } else if (sort === 'created_at' || sort === 'updated_at') {
     const desc = query.order === 'desc';
     for (let i = 1; i < page.length; i++) {
       const [a, b] = [page[i - 1]![sort], page[i]![sort]];
@@ -409,7 +511,7 @@ function checkList(res: LightMyRequestResponse, mine: Task[], query: Extract<Op,
   const more = offset + limit < matching.length;
   const link = res.headers.link;
   if (more !== (link !== undefined)) fail(`Link header ${link === undefined ? 'missing' : String(link)}, but ${matching.length} tasks match, limit ${limit}, offset ${offset}`);
-  if (link !== undefined && !String(link).includes(`offset=${offset + limit}`)) fail(`Link header ${String(link)} does not point at offset ${offset + limit}`);
+  if (link !== undefined && (!String(link).includes('cursor=') || String(link).includes('offset='))) fail(`Link header ${String(link)} does not carry a cursor (and only a cursor)`);
 }
 
 function withoutRequestId(res: LightMyRequestResponse): string {
@@ -428,4 +530,10 @@ function canonical(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
   }
   return value;
+}
+
+/** Whether the task is in the list the query asks for (status and every v2 filter). */
+function passes(task: Task, query: ListQuery): boolean {
+  const status = query.status ?? 'all';
+  return (status === 'all' || task.completed === (status === 'completed')) && passesFilters(task, query);
 }

@@ -95,7 +95,7 @@ for (const family of families) {
     t.match(task.updated_at, ISO_UTC);
     t.equal(task.created_at, task.updated_at, 'a new task has updated_at = created_at');
     t.ok(Math.abs(Date.parse(task.created_at) - before) < 60_000, 'created_at is now');
-    t.same(Object.keys(task).sort(), ['completed', 'created_at', 'description', 'id', 'title', 'updated_at', 'user_id', 'version']);
+    t.same(Object.keys(task).sort(), ['completed', 'completed_at', 'created_at', 'description', 'due_at', 'id', 'priority', 'tags', 'title', 'updated_at', 'user_id', 'version']);
 
     t.equal(res.headers.location, `${family.collection(user)}/${task.id}`, 'Location points at the task in the family used');
     const got = await call(app, { method: 'GET', url: String(res.headers.location), as: user });
@@ -175,7 +175,8 @@ for (const family of families) {
       user_id: 'someone-else',
       created_at: '2000-01-01T00:00:00.000Z',
       updated_at: '2000-01-01T00:00:00.000Z',
-      priority: 1,
+      completed_at: '2000-01-01T00:00:00.000Z',
+      rank: 1,
     };
     for (const [extra, value] of Object.entries(extras)) {
       const cases: [string, Method, string, Record<string, unknown>][] = [
@@ -404,7 +405,8 @@ for (const family of families) {
     const next1 = nextOf(page1.link);
     t.ok(next1, `page 1 has a rel="next" Link (${page1.link})`);
     t.ok(next1?.startsWith(`${collection}?`), 'the Link stays in the family used');
-    t.equal(new URL(next1 ?? '', 'http://x').searchParams.get('offset'), '2');
+    t.equal(new URL(next1 ?? '', 'http://x').searchParams.get('offset'), null, 'the Link pages by cursor, not offset');
+    t.ok(new URL(next1 ?? '', 'http://x').searchParams.get('cursor'), 'the Link carries a cursor');
     t.equal(new URL(next1 ?? '', 'http://x').searchParams.get('limit'), '2');
 
     const page2res = await call(app, { method: 'GET', url: next1 ?? '', as: user });
@@ -427,7 +429,8 @@ for (const family of families) {
     t.same(pending1.titles, ['Elderberry', 'cherry']);
     const pendingNext = nextOf(pending1.link);
     const params = new URL(pendingNext ?? '', 'http://x').searchParams;
-    t.same([params.get('status'), params.get('sort'), params.get('order'), params.get('offset')], ['pending', 'title', 'desc', '2']);
+    t.same([params.get('status'), params.get('sort'), params.get('order'), params.get('offset')], ['pending', 'title', 'desc', null]);
+    t.ok(params.get('cursor'), 'with a cursor');
     const pending2 = await call(app, { method: 'GET', url: pendingNext ?? '', as: user });
     t.same(pending2.json<Task[]>().map((x) => x.title), ['banana'], 'the filtered next page');
     t.equal(pending2.headers.link, undefined);
@@ -443,7 +446,7 @@ for (const family of families) {
     const cases: [string, string][] = [
       ['status', 'done'],
       ['status', ''],
-      ['sort', 'priority'],
+      ['sort', 'rank'],
       ['sort', 'TITLE'],
       ['order', 'up'],
       ['limit', '0'],
