@@ -50,7 +50,7 @@ class PGliteDialectWithMigrationLock extends PGliteDialect {
 }
 
 /** The extensions the migrations create (src/db/migrations/2026_12_01_0001_task_fields.ts), loaded into PGlite. */
-const PGLITE_OPTIONS: PGliteOptions = { extensions: { pg_trgm, btree_gin } };
+export const PGLITE_OPTIONS: PGliteOptions = { extensions: { pg_trgm, btree_gin } };
 
 export type DatabaseTarget =
   /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import { connect, overPGlite, type PGliteImage } from '../../src/db/connect.js';
+import { connect, overPGlite, PGLITE_OPTIONS, type PGliteImage } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
@@ -41,7 +41,7 @@ export function migratedPGliteImage(): Promise<PGliteImage> {
     const cacheDir = path.join(os.tmpdir(), 'todo-api-test-templates');
     const cached = path.join(cacheDir, `pglite-${migrationsHash}.tar`);
     if (existsSync(cached)) return { dataDir: new Blob([readFileSync(cached)]), wasmModule, fsBundle };
-    const pglite = await PGlite.create({ ...(wasmModule ? { pgliteWasmModule: wasmModule } : {}), fsBundle });
+    const pglite = await PGlite.create({ ...PGLITE_OPTIONS, ...(wasmModule ? { pgliteWasmModule: wasmModule } : {}), fsBundle });
     const db = overPGlite(pglite);
     try {
       await migrateToLatest(db);
