@@ -88,6 +88,13 @@ export function tokenFor(sub: string, claims: Partial<TokenClaims> = {}, expires
   return mintToken(SECRET, { sub, ...claims }, expiresInSeconds);
 }
 
+/**
+ * An Authorization header whose token is signed with another key: refused only after its signature
+ * check, so it counts towards the auth-failure limit (a malformed or expired one is refused before
+ * and never counts: src/plugins/auth-rate-limit.ts).
+ */
+export const FORGED_AUTHORIZATION = `Bearer ${mintToken('another-key-that-is-not-our-secret-0123456789', { sub: 'mallory' }, 3600)}`;
+
 // The contract, loaded by openapi-backend to check responses.
 const contract = new OpenAPIBackend({
   definition: structuredClone(openapiDocument) as Document,

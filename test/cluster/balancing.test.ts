@@ -2,7 +2,7 @@
 // the CRUD and isolation flow, one user's requests spread over both processes, the client address
 // forwarded (and not spoofable), and the failed-authentication limit counted across processes.
 import t from 'tap';
-import { tokenFor } from '../helper.js';
+import { FORGED_AUTHORIZATION, tokenFor } from '../helper.js';
 import { assertContract, clusterMissing, request, startCluster, type RequestOptions } from '../support/cluster.js';
 import { skipBanner } from '../support/redis.js';
 
@@ -58,7 +58,7 @@ if (missing) {
   t.test('the failed-authentication limit holds across processes, per forwarded client address', async (t) => {
     const served = new Set<string>();
     const fail = async (localAddress: string, headers: Record<string, string> = {}) => {
-      const answer = await call('GET', '/api/tasks', { localAddress, headers: { authorization: 'Bearer x.y.z', ...headers } });
+      const answer = await call('GET', '/api/tasks', { localAddress, headers: { authorization: FORGED_AUTHORIZATION, ...headers } });
       served.add(String(answer.headers['x-served-by']));
       return answer.status;
     };

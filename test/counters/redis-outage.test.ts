@@ -6,11 +6,11 @@ import { setImmediate as yieldToTimers, setTimeout as sleep } from 'node:timers/
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { assertMatchesContract, freshDatabase, testConfig, tokenFor } from '../helper.js';
+import { assertMatchesContract, FORGED_AUTHORIZATION, freshDatabase, testConfig, tokenFor } from '../helper.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { REDIS_URL, redisMissing, skipBanner, uniquePrefix } from '../support/redis.js';
 
-const BAD = 'Bearer x.y.z';
+const BAD = FORGED_AUTHORIZATION;
 const MAX = 5;
 
 const missing = await redisMissing();

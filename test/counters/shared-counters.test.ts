@@ -3,10 +3,10 @@
 // behind HAProxy) share one count per client address. Without it each counts on its own.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { assertMatchesContract, build } from '../helper.js';
+import { assertMatchesContract, build, FORGED_AUTHORIZATION } from '../helper.js';
 import { REDIS_URL, redisMissing, skipBanner, uniquePrefix } from '../support/redis.js';
 
-const BAD = 'Bearer x.y.z';
+const BAD = FORGED_AUTHORIZATION;
 
 async function failFrom(app: FastifyInstance, address: string): Promise<number> {
   const res = await app.inject({ method: 'GET', url: '/api/tasks', remoteAddress: address, headers: { authorization: BAD } });

@@ -80,7 +80,7 @@ t.test('Try it out works from the docs page in Chromium', { skip: missing ?? fal
     t.same(attempt.violations, [], `${base}: no CSP violation`);
     t.same(
       attempt.apiCalls,
-      [`POST ${base}/api/tasks`, `GET ${base}/api/tasks?status=all&sort=created_at&order=desc&limit=50&offset=0`],
+      [`POST ${base}/api/tasks`, `GET ${base}/api/tasks?status=all&overdue=false&sort=created_at&order=desc&limit=50`],
       `${base}: the calls went to the server the page came from`,
     );
   }

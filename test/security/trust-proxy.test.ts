@@ -4,9 +4,9 @@
 import t from 'tap';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config.js';
-import { assertMatchesContract, build, SECRET } from '../helper.js';
+import { assertMatchesContract, build, FORGED_AUTHORIZATION, SECRET } from '../helper.js';
 
-const BAD = 'Bearer x.y.z';
+const BAD = FORGED_AUTHORIZATION;
 const BALANCER = '10.0.0.5';
 
 async function failFrom(app: FastifyInstance, peer: string, forwardedFor?: string): Promise<LightMyRequestResponse> {
