@@ -1,4 +1,4 @@
-// The model-based isolation test for versions and idempotency keys (the companion of model.ts):
+// The model-based isolation test for versions and idempotency keys (the companion of model-runner.ts):
 // random sequences in which three users create, replace, toggle, set, read and delete tasks with
 // If-Match / If-None-Match built from their own or another user's versions, and with
 // Idempotency-Keys drawn from one small pool that all users share. An in-memory model predicts

@@ -1,4 +1,4 @@
-// The task model v2's part of the model-based isolation test (test/security/model.ts imports it):
+// The task model v2's part of the model-based isolation test (model-commands.ts, model-state.ts and model-runner.ts import it):
 // generators for priority, due_at and tags in writes and for the list's filters and sorts, and
 // what the API must answer for them: which tasks a filter keeps, in which order, the stats, and
 // the fields after a write. Kept apart so other extensions of the model (versions) stay separate.

@@ -2,14 +2,16 @@
 // both route families, sent by four users (some with odd characters) against one app; an
 // in-memory model predicts each answer (status, and every field of every task returned), task
 // ids are drawn from the caller's own tasks, other users' tasks (the attack), deleted tasks and
-// random UUIDs, and no response may carry a byte of another user's data. See model.ts.
+// random UUIDs, and no response may carry a byte of another user's data. See model-commands.ts,
+// model-state.ts and model-runner.ts.
 //
 // MODEL_RUNS (default 1000) sequences, each: up to one first task per user, then
 // 1..MODEL_MAX_COMMANDS (default 10) commands of any kind. MODEL_SEED replays a run. Long runs: npm run test:model -- --runs 12000
 import t from 'tap';
 import fc from 'fast-check';
 import { build, DATABASE_KIND } from '../helper.js';
-import { ModelRunner, sequence } from './model.js';
+import { sequence } from './model-commands.js';
+import { ModelRunner } from './model-runner.js';
 
 const positiveInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
