@@ -2,6 +2,7 @@
 // (/api/tasks… and /api/{user_id}/tasks…) use these same functions; the auth hook has already
 // checked that a path user_id is the caller. Conditional requests (ETag, If-Match,
 // If-None-Match) are in preconditions.ts, Idempotency-Key in ../idempotency/idempotent.ts.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Handler } from '../contract/handler-types.js';
 import { ownerOf } from '../auth/owner.js';
 import { taskNotFound } from '../errors.js';
@@ -42,25 +43,23 @@ export const getTask: Handler<'getTask'> = async (request, reply) => {
   return reply.code(200).send(task);
 };
 
-export const replaceTask: Handler<'replaceTask'> = async (request, reply) => {
-  const { db } = request.server;
-  const owner = ownerOf(request);
-  const id = request.params.task_id;
-  const versions = ifMatchVersions(request);
-  const task = await repo.changeTask(db, owner, id, request.body, versions);
-  if (!task) throw await notWritten(db, owner, id, versions);
-  return reply.header('etag', etagOf(task)).code(200).send(task);
-};
+export const replaceTask: Handler<'replaceTask'> = async (request, reply) =>
+  reply.code(200).send(await writeChanges(request, reply, request.body));
 
-export const updateTask: Handler<'updateTask'> = async (request, reply) => {
+export const updateTask: Handler<'updateTask'> = async (request, reply) =>
+  reply.code(200).send(await writeChanges(request, reply, request.body));
+
+/** PUT and PATCH: the named fields, only at the If-Match versions when given; the new ETag on the reply. */
+async function writeChanges(request: FastifyRequest<{ Params: { task_id: string } }>, reply: FastifyReply, changes: repo.TaskChanges) {
   const { db } = request.server;
   const owner = ownerOf(request);
   const id = request.params.task_id;
   const versions = ifMatchVersions(request);
-  const task = await repo.changeTask(db, owner, id, request.body, versions);
+  const task = await repo.changeTask(db, owner, id, changes, versions);
   if (!task) throw await notWritten(db, owner, id, versions);
-  return reply.header('etag', etagOf(task)).code(200).send(task);
-};
+  reply.header('etag', etagOf(task));
+  return task;
+}
 
 export const completeTask: Handler<'completeTask'> = async (request, reply) => {
   const owner = ownerOf(request);
