@@ -1,4 +1,5 @@
 // npm run migrate -- [status|up|down|latest|to <name>|online]   (default: status)
+//   up (= latest): every pending migration, in one transaction; down: the last one back; to <name>: up or down to it.
 //   online: the task model v2's schema change for a large PostgreSQL table, outside a transaction
 //   (columns, batched backfill, CREATE INDEX CONCURRENTLY), before `latest` records it. docs/OPERATIONS.md.
 // Uses the same configuration as the server (DATABASE_URL, else the embedded database under DATA_DIR).
@@ -32,7 +33,8 @@ try {
     }
   } else {
     const run =
-      command === 'up' ? m.migrateUp() : command === 'down' ? m.migrateDown() : command === 'to' ? m.migrateTo(target!) : m.migrateToLatest();
+      // `up` is every pending migration, as the docs and the server's refusal say (not Kysely's one step).
+      command === 'down' ? m.migrateDown() : command === 'to' ? m.migrateTo(target!) : m.migrateToLatest();
     const results = ensureSucceeded(await run);
     if (results.length === 0) console.log('nothing to do');
     for (const r of results) console.log(`${r.direction === 'Down' ? 'reverted' : 'applied'} ${r.migrationName}`);
