@@ -3,16 +3,11 @@
 // forwarded (and not spoofable), and the failed-authentication limit counted across processes.
 import t from 'tap';
 import { FORGED_AUTHORIZATION, tokenFor } from '../helper.js';
-import { assertContract, clusterMissing, request, startCluster, type RequestOptions } from '../support/cluster.js';
-import { skipBanner } from '../support/redis.js';
+import { assertContract, clusterAvailable, request, startCluster, type RequestOptions } from '../support/cluster.js';
 
 const MAX = 10;
 
-const missing = await clusterMissing();
-if (missing) {
-  console.error(`!!! SKIPPED (cluster test needs PostgreSQL, haproxy and Redis): ${missing}`);
-  t.skip(skipBanner(missing), () => {});
-} else {
+if (await clusterAvailable()) {
   const cluster = await startCluster(t, 2, { AUTH_RATE_LIMIT_MAX: String(MAX), AUTH_RATE_LIMIT_WINDOW_SECONDS: '60' });
   const call = async (method: string, path: string, options: RequestOptions = {}) => {
     const answer = await request(cluster.base, path, { method, ...options });

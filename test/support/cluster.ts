@@ -8,10 +8,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Test } from 'tap';
+import tap, { type Test } from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { assertMatchesContract, freshDatabase, POSTGRES_URL, SECRET } from '../helper.js';
-import { REDIS_URL, redisMissing, uniquePrefix } from './redis.js';
+import { REDIS_URL, redisMissing, skipBanner, uniquePrefix } from './redis.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,6 +29,15 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** True when the cluster can run; else the test file is skipped, loudly (one place for every cluster test). */
+export async function clusterAvailable(): Promise<boolean> {
+  const missing = await clusterMissing();
+  if (!missing) return true;
+  console.error(`!!! SKIPPED (cluster test needs PostgreSQL, haproxy and Redis): ${missing}`);
+  tap.skip(skipBanner(missing), () => {});
+  return false;
 }
 
 export interface Cluster {
