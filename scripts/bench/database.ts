@@ -7,7 +7,9 @@ import { log } from './processes.js';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_ADMIN_URL = `postgres://postgres@${PG_HOST}:5432/postgres`;
-export const DB_NAME = 'todo_bench';
+/** BENCH_DATABASE names another database (two benches on one PostgreSQL must not share one). */
+export const DB_NAME = process.env.BENCH_DATABASE ?? 'todo_bench';
+if (!/^[a-z_][a-z0-9_]{0,62}$/.test(DB_NAME)) throw new Error('BENCH_DATABASE must be a plain lower-case PostgreSQL identifier');
 export const DB_URL = `postgres://postgres@${PG_HOST}:5432/${DB_NAME}`;
 
 export async function adminClient(): Promise<pg.Client> {
@@ -16,7 +18,7 @@ export async function adminClient(): Promise<pg.Client> {
   return client;
 }
 
-/** Drops and creates todo_bench, then applies the migrations. */
+/** Drops and creates the bench database (todo_bench), then applies the migrations. */
 export async function freshDatabase(): Promise<void> {
   const client = await adminClient();
   try {
