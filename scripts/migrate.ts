@@ -1,6 +1,6 @@
 // npm run migrate -- [status|up|down|latest|to <name>|online]   (default: status)
 //   up (= latest): every pending migration, in one transaction; down: the last one back; to <name>: up or down to it.
-//   online: the task model v2's schema change for a large PostgreSQL table, outside a transaction
+//   online: the task model v2's schema change (and the short-search indexes) for a large PostgreSQL table, outside a transaction
 //   (columns, batched backfill, CREATE INDEX CONCURRENTLY), before `latest` records it. docs/OPERATIONS.md.
 // Uses the same configuration as the server (DATABASE_URL, else the embedded database under DATA_DIR).
 import { environment, loadConfig } from '../src/config.js';
@@ -8,6 +8,7 @@ import { databaseTarget } from '../src/app.js';
 import { connect, describeTarget } from '../src/db/connect.js';
 import { ensureSucceeded, migrator } from '../src/db/migrate.js';
 import { onlineSteps } from '../src/db/migrations/2026_12_01_0001_task_fields.js';
+import { onlineSteps as shortSearchOnlineSteps } from '../src/db/migrations/2026_12_02_0001_short_search.js';
 
 const USAGE = 'usage: npm run migrate -- [status|up|down|latest|to <name>|online]';
 const command = process.argv[2] ?? 'status';
@@ -26,6 +27,7 @@ try {
   if (command === 'online') {
     if (database.kind !== 'postgres') throw new Error('online is for PostgreSQL (DATABASE_URL); the embedded database has one connection and no concurrent writers to spare');
     await onlineSteps(db, (line) => console.log(line));
+    await shortSearchOnlineSteps(db, (line) => console.log(line));
     console.log('done: now run npm run migrate -- latest (or start the server), which finds everything in place');
   } else if (command === 'status') {
     for (const info of await m.getMigrations()) {

@@ -19,6 +19,13 @@ export function applyFilters<O>(query: TaskQuery<O>, f: ListFilters): TaskQuery<
   if (f.q !== undefined) {
     const pattern = `%${escapeLike(f.q)}%`;
     q = q.where(sql<boolean>`(title ilike ${pattern} or description ilike ${pattern})`);
+    // One or two characters have no trigram: the index of the tripled texts narrows, the ILIKE above
+    // rechecks (src/db/migrations/2026_12_02_0001_short_search.ts).
+    const characters = [...f.q];
+    if (characters.length < 3) {
+      const tripled = `%${escapeLike(characters.map((c) => c.repeat(3)).join(''))}%`;
+      q = q.where(sql<boolean>`(task_tripled(title) ilike ${tripled} or task_tripled(description) ilike ${tripled})`);
+    }
   }
   if (f.due_before !== undefined) q = q.where(sql<boolean>`due_at < ${f.due_before}::timestamptz`);
   if (f.due_after !== undefined) q = q.where(sql<boolean>`due_at > ${f.due_after}::timestamptz`);
