@@ -8,9 +8,11 @@
 // A big load is faster without the indexes: every index of tasks is dropped first and re-created
 // from its own definition (pg_indexes.indexdef) after the load, so the schema is the migrations'
 // exactly; sameIndexes() checks that against a database migrated the ordinary way.
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { connect } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Database } from '../../src/db/schema.js';
+import { migrateToLatest, TransactionLockedMigrationsAdapter } from '../../src/db/migrate.js';
 import { log } from './processes.js';
 
 export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -45,6 +47,26 @@ export async function existingTasks(name: string, shape: GrowthShape): Promise<n
     const n = await c.query<{ n: number }>('select count(*)::int as n from tasks');
     return n.rows[0]!.n;
   });
+}
+
+class MigrationDialect extends PostgresDialect {
+  override createAdapter(): TransactionLockedMigrationsAdapter {
+    return new TransactionLockedMigrationsAdapter();
+  }
+}
+
+/**
+ * Applies pending migrations to a populated database, as `npm run migrate -- latest` does (one
+ * transaction, the same adapter), but without the app pool's 15 s query_timeout: building an index
+ * over 10,000,000 rows takes minutes. Answers the names applied.
+ */
+export async function upgrade(name: string): Promise<string[]> {
+  const db = new Kysely<Database>({ dialect: new MigrationDialect({ pool: new pg.Pool({ connectionString: urlOf(name), max: 1, options: '-c maintenance_work_mem=1GB' }) }) });
+  try {
+    return (await migrateToLatest(db)).map((r) => `${r.migrationName} ${r.status}`);
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** Task i (1-based) of the load: user i % users, fields that cycle with different periods. */
