@@ -5,7 +5,8 @@
 // (node dist/src/server.js) on PGlite in a fresh data folder (migrated on start, as in
 // development), seeded through the API, then the bench's scenarios (list, get, create, mixed;
 // wrk with the same plans: every request for a random user with that user's token) with fewer
-// connections (default 8; --no-shedding turns the server's load shedding off). While every scenario runs, a checker on its own connection creates a
+// connections (default 8; --no-shedding turns the server's load shedding off). While every
+// scenario runs, a checker on its own connection creates a
 // task, reads it back at once and checks it is the same. Afterwards, the proof it stayed correct:
 // no socket error or timeout, no answer ≥ 400 but 503s of load shedding (each one the server
 // logged: the request never ran), every task the checker created is readable and in
