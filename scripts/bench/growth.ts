@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mintToken } from '../../src/auth/dev-token.js';
 import { buildDatabase, existingTasks, PG_ADMIN_URL, sampleUsers, sameIndexes, sizes, upgrade, urlOf, type GrowthShape } from './growth-seed.js';
+import { planFigures } from './growth-plans.js';
 import { wrkGenerator, type LoadGenerator } from './load-generators.js';
 import { measure, type Measured } from './measure.js';
 import { killAllNow, log, run, stopAll } from './processes.js';
@@ -54,6 +55,7 @@ interface Side {
   sample: number;
   server?: Server;
   generator?: LoadGenerator;
+  users?: { id: string; taskIds: string[] }[];
 }
 const big: Side = { label: '10,000,000 rows', db: 'growth_bench', shape: { users: 100_000, tasksPerUser: 100 }, sample: Number(args.sample) };
 const small: Side = { label: '10,000 rows', db: 'growth_small_bench', shape: { users: 100, tasksPerUser: 100 }, sample: 100 };
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
       mkdirSync(sideLogs, { recursive: true });
       side.server = await startServer('ours', { root: ROOT, env, logDir: sideLogs });
       const users = (await sampleUsers(side.db, side.shape.users, side.sample)).map((u) => ({ ...u, token: mintToken(secret, { sub: u.id }, 24 * 3600) }));
+      side.users = users;
       const data: BenchData = { users, writers: [] };
       const planDir = path.join(outDir, side.db);
       mkdirSync(planDir, { recursive: true });
@@ -146,6 +149,11 @@ async function main(): Promise<void> {
       const ratio = b.p95 / s.p95;
       if (ratio > 1.5) failures++;
       ratios.push(`${ratio > 1.5 ? 'FAIL' : 'ok  '} ${scenario}: p95 ×${ratio.toFixed(2)}, p50 ×${(b.p50 / s.p50).toFixed(2)}, req/s ×${(b.rps / s.rps).toFixed(2)} (10,000,000 rows / 10,000 rows; target p95 ≤ 1.5×)`);
+    }
+    lines.push('', '| query (EXPLAIN ANALYZE, BUFFERS; medians over sampled users, after the load) | table | execution ms | buffers hit | buffers read | plan |', '|---|---|---|---|---|---|');
+    for (const side of [big, small]) {
+      const plans = await planFigures(side.db, side.users!.slice(0, 200));
+      for (const [query, f] of Object.entries(plans)) lines.push(`| ${query} | ${side.label} | ${f.executionMs.toFixed(3)} | ${f.hit} | ${f.read} | ${f.shape} |`);
     }
     process.stdout.write(`\n${lines.join('\n')}\n\n${ratios.join('\n')}\n`);
     if (failures > 0) process.exitCode = 1;
