@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { wrkGenerator } from './load-generators.js';
 import { measure, type Measured } from './measure.js';
-import { killAllNow, log, run, stopAll } from './processes.js';
+import { killAllNow, log, run, sleep, stopAll } from './processes.js';
 import { seed } from './seed.js';
 import { startServer } from './servers.js';
 import { median, SCENARIOS, type Scenario } from './shared.js';
@@ -61,6 +61,17 @@ const caller =
       signal: AbortSignal.timeout(30_000),
     });
     return { status: res.status, json: (await res.json()) as unknown, link: res.headers.get('link') };
+  };
+
+/** `call`, retrying (after Retry-After) an answer of load shedding: for the checks after the load. */
+const patient =
+  (call: Call): Call =>
+  async (...request) => {
+    for (let attempt = 1; ; attempt++) {
+      const answer = await call(...request);
+      if (answer.status !== 503 || attempt >= 20) return answer;
+      await sleep(1000);
+    }
   };
 
 /** Every task id of the user, by a full cursor walk of the list at limit=1000. */
@@ -145,23 +156,25 @@ async function main(): Promise<void> {
 
     // Answers ≥ 400 are allowed only as load shedding (503 overloaded: the event loop was late, the
     // request never ran); the server logs each one, so the log's count must account for every one.
+    await sleep(1000); // the server's last log lines through the pipe
     const shedLogged = readFileSync(server.logFile, 'utf8').split('\n').filter((l) => l.includes('"msg":"overloaded: request shed"')).length;
     if (shedLogged !== loadNon2xx + checkerShed.n) problems.push(`${loadNon2xx} answers ≥ 400 from wrk and ${checkerShed.n} shed checker requests, but the server logged ${shedLogged} sheds: something else failed`);
 
     // The proof: everything the load wrote is there and consistent.
-    const checkerIds = new Set(await walk(call, checkerUser.token));
+    const check = patient(call);
+    const checkerIds = new Set(await walk(check, checkerUser.token));
     const missing = checked.filter((id) => !checkerIds.has(id));
     if (missing.length > 0) problems.push(`${missing.length} of the checker's ${checked.length} created tasks are not in its list`);
     for (const id of checked.slice(-50)) {
-      const read = await call('GET', `/api/tasks/${id}`, checkerUser.token);
+      const read = await check('GET', `/api/tasks/${id}`, checkerUser.token);
       if (read.status !== 200) problems.push(`checker's task ${id}: GET answered ${read.status}`);
     }
     let readersOk = 0;
     let writerTasks = 0;
     const everyone: { id: string; token: string; taskIds?: readonly string[] }[] = [...data.users, ...data.writers];
     for (const user of everyone) {
-      const ids = await walk(call, user.token);
-      const stats = await call('GET', '/api/tasks/stats', user.token);
+      const ids = await walk(check, user.token);
+      const stats = await check('GET', '/api/tasks/stats', user.token);
       const total = (stats.json as { total?: number }).total;
       if (stats.status !== 200 || total !== ids.length) problems.push(`${user.id}: stats total ${total} but the list walks ${ids.length} tasks`);
       if (new Set(ids).size !== ids.length) problems.push(`${user.id}: the walk returned a task twice`);
