@@ -3,7 +3,8 @@
 //
 // Database: PGlite in memory by default; when TEST_DATABASE_URL is set, a fresh PostgreSQL
 // database per app, dropped at the end. build() starts from a copy of a database migrated once
-// (migratedDatabase, test/support/templates.ts); freshDatabase() is an empty one.
+// (migratedDatabase, test/support/templates.ts), on PGlite an instance reused across the file's apps
+// (test/support/reused-pglite.ts); freshDatabase() is an empty one.
 //
 // Through a pooler (the PgBouncer pass of .ci/run): TEST_DATABASE_URL is the pooled URL the app
 // uses, TEST_ADMIN_DATABASE_URL the direct one, for CREATE/DROP DATABASE (dropping a database
@@ -22,6 +23,7 @@ import type { DatabaseTarget } from '../src/db/connect.js';
 import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
 import { openapiDocument } from '../generated/document.js';
 import { migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
+import { lendPGlite } from './support/reused-pglite.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
@@ -75,9 +77,13 @@ export interface BuildOptions {
   database?: DatabaseTarget;
 }
 
-/** Builds the app on a fresh migrated database (or the given one) and closes it when the test ends. */
+/**
+ * Builds the app on a fresh migrated database (or the given one) and closes it when the test ends.
+ * On PGlite the fresh database is a reused instance, emptied and checked to be as migrated
+ * (test/support/reused-pglite.ts): starting a new one per app was most of the suite's time.
+ */
 export async function build(t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const database = options.database ?? (await migratedDatabase(t));
+  const database = options.database ?? (POSTGRES_URL ? await migratedDatabase(t) : { kind: 'pglite' as const, dataDir: undefined, lent: await lendPGlite(await migratedPGliteImage()) });
   const app = await buildApp(testConfig(options.env), { database, logger: false });
   t.teardown(() => app.close());
   await app.ready();
