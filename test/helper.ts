@@ -22,7 +22,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import type { DatabaseTarget } from '../src/db/connect.js';
 import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
 import { openapiDocument } from '../generated/document.js';
-import { migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
+import { emptyPGliteImage, migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
 import { lendPGlite } from './support/reused-pglite.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-0123456789';
@@ -38,7 +38,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 /** A fresh, empty database for one test: a new PostgreSQL database, or PGlite in memory. */
 export async function freshDatabase(t: Test): Promise<DatabaseTarget> {
-  if (!POSTGRES_URL) return { kind: 'pglite', dataDir: undefined };
+  if (!POSTGRES_URL) return { kind: 'pglite', dataDir: undefined, image: await emptyPGliteImage() };
   const name = `todo_test_${randomBytes(6).toString('hex')}`;
   await admin(async (client) => client.query(`CREATE DATABASE ${name}`));
   t.teardown(() => admin(async (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
