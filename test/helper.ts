@@ -24,6 +24,7 @@ import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
 import { openapiDocument } from '../generated/document.js';
 import { emptyPGliteImage, migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
 import { lendPGlite } from './support/reused-pglite.js';
+import { lendPostgresDatabase } from './support/reused-postgres.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
@@ -61,15 +62,30 @@ export async function migratedDatabase(t: Test): Promise<DatabaseTarget> {
   return { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED };
 }
 
-/** Runs `fn` on a direct (never pooled) connection to the server's admin database. */
-export async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
+/** Runs `fn` on a direct (never pooled) connection to the server's admin database (or to `database` on that server). */
+export async function admin<T>(fn: (client: pg.Client) => Promise<T>, database?: string): Promise<T> {
+  const url = new URL(ADMIN_URL!);
+  if (database) url.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
     return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/** build()'s database: a reused PGlite instance or PostgreSQL database, as migrated (see build()). */
+async function reusedDatabase(): Promise<{ database: DatabaseTarget; giveBack: () => Promise<void> }> {
+  if (!POSTGRES_URL) {
+    const lent = await lendPGlite(await migratedPGliteImage());
+    return { database: { kind: 'pglite', dataDir: undefined, lent }, giveBack: () => lent.giveBack() };
+  }
+  const lent = await lendPostgresDatabase(admin, await migratedPostgresTemplate(admin, ADMIN_URL!));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${lent.name}`;
+  // Named prepared statements as in production on a direct URL; off through the transaction pooler (PgBouncer 1.18 has no support).
+  return { database: { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED }, giveBack: () => lent.giveBack() };
 }
 
 export interface BuildOptions {
@@ -79,13 +95,23 @@ export interface BuildOptions {
 
 /**
  * Builds the app on a fresh migrated database (or the given one) and closes it when the test ends.
- * On PGlite the fresh database is a reused instance, emptied and checked to be as migrated
- * (test/support/reused-pglite.ts): starting a new one per app was most of the suite's time.
+ * The fresh database is one reused across the test file's apps, emptied and checked to be exactly
+ * as migrated in between (test/support/reused-pglite.ts, reused-postgres.ts): a new PGlite
+ * instance, or CREATE and DROP DATABASE, per app was most of the suite's time.
  */
 export async function build(t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const database = options.database ?? (POSTGRES_URL ? await migratedDatabase(t) : { kind: 'pglite' as const, dataDir: undefined, lent: await lendPGlite(await migratedPGliteImage()) });
-  const app = await buildApp(testConfig(options.env), { database, logger: false });
-  t.teardown(() => app.close());
+  const reused = options.database ? undefined : await reusedDatabase();
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(testConfig(options.env), { database: options.database ?? reused!.database, logger: false });
+  } catch (error) {
+    await reused?.giveBack();
+    throw error;
+  }
+  t.teardown(async () => {
+    await app.close();
+    await reused?.giveBack();
+  });
   await app.ready();
   return app;
 }

@@ -13,34 +13,7 @@
 // never share an instance.
 import { PGlite } from '@electric-sql/pglite';
 import { PGLITE_OPTIONS, type LentPGlite, type PGliteImage } from '../../src/db/connect.js';
-
-const SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'`;
-
-export const ITEMS = `
-select item from (
-  select format('rel %s.%s %s', n.nspname, c.relname, c.relkind) as item
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace where ${SCHEMAS}
-  union all select format('col %s.%s %s %s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity, pg_get_expr(d.adbin, d.adrelid))
-    from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-    where ${SCHEMAS} and a.attnum > 0 and not a.attisdropped
-  union all select format('con %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(k.oid))
-    from pg_constraint k join pg_namespace n on n.oid = k.connamespace where ${SCHEMAS}
-  union all select format('idx %s', pg_get_indexdef(i.indexrelid))
-    from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace where ${SCHEMAS}
-  union all select format('trg %s %s', pg_get_triggerdef(g.oid), g.tgenabled) from pg_trigger g where not g.tgisinternal
-  union all select format('fn %s %s', p.oid::regprocedure, md5(p.prosrc))
-    from pg_proc p join pg_namespace n on n.oid = p.pronamespace where ${SCHEMAS}
-  union all select format('type %s %s', t.oid::regtype, t.typtype) from pg_type t join pg_namespace n on n.oid = t.typnamespace where ${SCHEMAS}
-  union all select format('enum %s %s %s', enumtypid::regtype, enumsortorder, enumlabel) from pg_enum
-  union all select format('ext %s %s', extname, extversion) from pg_extension
-  union all select format('role %s', rolname) from pg_roles
-  union all select format('dbsetting %s', array_to_string(setconfig, ',')) from pg_db_role_setting
-  union all select format('setting %s=%s', name, setting) from pg_settings where source not in ('default', 'override')
-  union all select format('prepared %s', name) from pg_prepared_statements
-  union all select format('lock %s', objid) from pg_locks where locktype = 'advisory'
-) items order by item`;
-const FINGERPRINT = `select md5(string_agg(item, E'\\n' order by item)) as fingerprint from (${ITEMS}) all_items`;
+import { FINGERPRINT, KEPT_ROWS, TABLES } from './database-fingerprint.js';
 
 interface Template {
   /** Emptied on every return. */
@@ -65,7 +38,8 @@ let idleTimer: NodeJS.Timeout | undefined;
 export async function lendPGlite(image: PGliteImage): Promise<LentPGlite> {
   clearTimeout(idleTimer);
   const pglite = idle.pop() ?? (await open(image));
-  return { pglite, giveBack: () => giveBack(pglite) };
+  let given: Promise<void> | undefined;
+  return { pglite, giveBack: () => (given ??= giveBack(pglite)) };
 }
 
 function closeIdleLater(): void {
@@ -90,9 +64,7 @@ async function open(image: PGliteImage): Promise<PGlite> {
 
 /** Read off the first instance, before any app has used it. */
 async function describeTemplate(pglite: PGlite): Promise<Template> {
-  const { rows } = await pglite.query<{ name: string; empty: boolean }>(
-    `select format('%I.%I', schemaname, tablename) as name from pg_tables where schemaname not in ('pg_catalog', 'information_schema')`,
-  );
+  const { rows } = await pglite.query<{ name: string }>(TABLES);
   const emptyTables: string[] = [];
   const keptTables: string[] = [];
   for (const { name } of rows) {
@@ -106,7 +78,7 @@ async function fingerprint(pglite: PGlite, keptTables: string[]): Promise<string
   const parts = [(await pglite.query<{ fingerprint: string }>(FINGERPRINT)).rows[0]!.fingerprint];
   if (pglite.isInTransaction()) parts.push('in a transaction');
   for (const table of keptTables) {
-    parts.push((await pglite.query<{ rows: string | null }>(`select md5(string_agg(r::text, E'\\n' order by r::text)) as rows from ${table} r`)).rows[0]!.rows ?? '');
+    parts.push((await pglite.query<{ rows: string | null }>(KEPT_ROWS(table))).rows[0]!.rows ?? '');
   }
   return parts.join(' ');
 }
