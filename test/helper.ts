@@ -1,10 +1,10 @@
 // Test helpers: build the app on a real database, mint tokens, and send requests whose every
 // response is checked against openapi.yaml (status declared, body matching the schema).
 //
-// Database: PGlite in memory by default; when TEST_DATABASE_URL is set, a fresh PostgreSQL
-// database per app, dropped at the end. build() starts from a copy of a database migrated once
-// (migratedDatabase, test/support/templates.ts), on PGlite an instance reused across the file's apps
-// (test/support/reused-pglite.ts); freshDatabase() is an empty one.
+// Database: PGlite in memory by default; when TEST_DATABASE_URL is set, a PostgreSQL database of
+// the test's own. build() starts from a copy of a database migrated once (test/support/templates.ts),
+// reused by the test file's apps and emptied and checked in between (test/support/reused-pglite.ts,
+// reused-postgres.ts); migratedDatabase() is a new copy, freshDatabase() an empty database.
 //
 // Through a pooler (the PgBouncer pass of .ci/run): TEST_DATABASE_URL is the pooled URL the app
 // uses, TEST_ADMIN_DATABASE_URL the direct one, for CREATE/DROP DATABASE (dropping a database
