@@ -1,9 +1,10 @@
 // Test helpers: build the app on a real database, mint tokens, and send requests whose every
 // response is checked against openapi.yaml (status declared, body matching the schema).
 //
-// Database: PGlite in memory by default; when TEST_DATABASE_URL is set, a fresh PostgreSQL
-// database per app, dropped at the end. build() starts from a copy of a database migrated once
-// (migratedDatabase, test/support/templates.ts); freshDatabase() is an empty one.
+// Database: PGlite in memory by default; when TEST_DATABASE_URL is set, a PostgreSQL database of
+// the test's own. build() starts from a copy of a database migrated once (test/support/templates.ts),
+// reused by the test file's apps and emptied and checked in between (test/support/reused-pglite.ts,
+// reused-postgres.ts); migratedDatabase() is a new copy, freshDatabase() an empty database.
 //
 // Through a pooler (the PgBouncer pass of .ci/run): TEST_DATABASE_URL is the pooled URL the app
 // uses, TEST_ADMIN_DATABASE_URL the direct one, for CREATE/DROP DATABASE (dropping a database
@@ -21,7 +22,9 @@ import { loadConfig, type Config } from '../src/config.js';
 import type { DatabaseTarget } from '../src/db/connect.js';
 import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
 import { openapiDocument } from '../generated/document.js';
-import { migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
+import { emptyPGliteImage, migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
+import { lendPGlite } from './support/reused-pglite.js';
+import { lendPostgresDatabase } from './support/reused-postgres.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-0123456789';
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
@@ -36,7 +39,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 /** A fresh, empty database for one test: a new PostgreSQL database, or PGlite in memory. */
 export async function freshDatabase(t: Test): Promise<DatabaseTarget> {
-  if (!POSTGRES_URL) return { kind: 'pglite', dataDir: undefined };
+  if (!POSTGRES_URL) return { kind: 'pglite', dataDir: undefined, image: await emptyPGliteImage() };
   const name = `todo_test_${randomBytes(6).toString('hex')}`;
   await admin(async (client) => client.query(`CREATE DATABASE ${name}`));
   t.teardown(() => admin(async (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
@@ -59,9 +62,11 @@ export async function migratedDatabase(t: Test): Promise<DatabaseTarget> {
   return { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED };
 }
 
-/** Runs `fn` on a direct (never pooled) connection to the server's admin database. */
-export async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
+/** Runs `fn` on a direct (never pooled) connection to the server's admin database (or to `database` on that server). */
+export async function admin<T>(fn: (client: pg.Client) => Promise<T>, database?: string): Promise<T> {
+  const url = new URL(ADMIN_URL!);
+  if (database) url.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
     return await fn(client);
@@ -70,16 +75,43 @@ export async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T
   }
 }
 
+/** build()'s database: a reused PGlite instance or PostgreSQL database, as migrated (see build()). */
+async function reusedDatabase(): Promise<{ database: DatabaseTarget; giveBack: () => Promise<void> }> {
+  if (!POSTGRES_URL) {
+    const lent = await lendPGlite(await migratedPGliteImage());
+    return { database: { kind: 'pglite', dataDir: undefined, lent }, giveBack: () => lent.giveBack() };
+  }
+  const lent = await lendPostgresDatabase(admin, await migratedPostgresTemplate(admin, ADMIN_URL!));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${lent.name}`;
+  // Named prepared statements as in production on a direct URL; off through the transaction pooler (PgBouncer 1.18 has no support).
+  return { database: { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED }, giveBack: () => lent.giveBack() };
+}
+
 export interface BuildOptions {
   env?: Record<string, string>;
   database?: DatabaseTarget;
 }
 
-/** Builds the app on a fresh migrated database (or the given one) and closes it when the test ends. */
+/**
+ * Builds the app on a fresh migrated database (or the given one) and closes it when the test ends.
+ * The fresh database is one reused across the test file's apps, emptied and checked to be exactly
+ * as migrated in between (test/support/reused-pglite.ts, reused-postgres.ts): a new PGlite
+ * instance, or CREATE and DROP DATABASE, per app was most of the suite's time.
+ */
 export async function build(t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const database = options.database ?? (await migratedDatabase(t));
-  const app = await buildApp(testConfig(options.env), { database, logger: false });
-  t.teardown(() => app.close());
+  const reused = options.database ? undefined : await reusedDatabase();
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(testConfig(options.env), { database: options.database ?? reused!.database, logger: false });
+  } catch (error) {
+    await reused?.giveBack();
+    throw error;
+  }
+  t.teardown(async () => {
+    await app.close();
+    await reused?.giveBack();
+  });
   await app.ready();
   return app;
 }

@@ -27,6 +27,8 @@ class PGliteDialectWithMigrationLock extends PGliteDialect {
     pglite: PGlite,
     /** Called once the database is closed (db.destroy()): releases the data folder's lock. */
     private readonly onDestroyed: () => void = () => {},
+    /** A lent instance: db.destroy() gives it back instead of closing it. */
+    private readonly giveBack?: () => Promise<void>,
   ) {
     super(pglite);
   }
@@ -37,6 +39,7 @@ class PGliteDialectWithMigrationLock extends PGliteDialect {
 
   override createDriver(): Driver {
     const driver = super.createDriver();
+    if (this.giveBack) return lentDriver(driver, this.giveBack);
     const destroy = driver.destroy.bind(driver);
     driver.destroy = async () => {
       try {
@@ -49,6 +52,18 @@ class PGliteDialectWithMigrationLock extends PGliteDialect {
   }
 }
 
+/** After destroy() the driver refuses queries as a closed one does, and the instance goes back to its owner (once). */
+function lentDriver(driver: Driver, giveBack: () => Promise<void>): Driver {
+  let given: Promise<void> | undefined;
+  const acquire = driver.acquireConnection.bind(driver);
+  driver.acquireConnection = async () => {
+    if (given) throw new Error('PGLite not initialized');
+    return acquire();
+  };
+  driver.destroy = () => (given ??= giveBack());
+  return driver;
+}
+
 /** The extensions the migrations create (src/db/migrations/2026_12_01_0001_task_fields.ts), loaded into PGlite. */
 export const PGLITE_OPTIONS: PGliteOptions = { extensions: { pg_trgm, btree_gin } };
 
@@ -56,8 +71,17 @@ export type DatabaseTarget =
   /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */
   /** `preparedStatements`: named prepared statements (src/db/prepared-statements.ts); absent: off. */
   | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null; preparedStatements?: boolean }
-  /** `dataDir: undefined` keeps the embedded database in memory (tests), started from `image` when given. */
-  | { kind: 'pglite'; dataDir: string | undefined; image?: PGliteImage };
+  /** `dataDir: undefined` keeps the embedded database in memory (tests), started from `image` when given, or on the `lent` instance. */
+  | { kind: 'pglite'; dataDir: string | undefined; image?: PGliteImage; lent?: LentPGlite };
+
+/**
+ * An open in-memory instance its owner lends to one app at a time (tests reuse one across the apps
+ * of a test file: test/support/reused-pglite.ts): db.destroy() calls `giveBack` instead of closing it.
+ */
+export interface LentPGlite {
+  readonly pglite: PGlite;
+  giveBack(): Promise<void>;
+}
 
 /**
  * What a new in-memory embedded database can start from instead of an empty one (tests: a migrated
@@ -122,6 +146,10 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
       if (target.preparedStatements) useNamedStatements(client, names);
     });
     return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
+  }
+  if (target.dataDir === undefined && target.lent) {
+    const { pglite, giveBack } = target.lent;
+    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(pglite, undefined, giveBack) }), target };
   }
   if (target.dataDir === undefined) {
     return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite({ ...PGLITE_OPTIONS, ...inMemoryOptions(target.image) })) }), target };

@@ -16,7 +16,8 @@ t.test('migrate up applies every pending migration; down reverts one', async (t)
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   // The embedded database in a folder of its own: no DATABASE_URL from the caller's environment.
   const env = { PATH: process.env.PATH ?? '', DATA_DIR: dataDir };
-  const migrate = async (...args: string[]) => (await run('npx', ['tsx', 'scripts/migrate.ts', ...args], { env })).stdout;
+  // What `npm run migrate --` runs (tsx scripts/migrate.ts), as one node process (not npx + tsx's CLI + its child).
+  const migrate = async (...args: string[]) => (await run(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts', ...args], { env })).stdout;
 
   const up = await migrate('up');
   t.same(up.split('\n').filter((l) => l.startsWith('applied ')), ALL.map((name) => `applied ${name}`), 'up applied all of them');

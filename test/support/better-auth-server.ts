@@ -1,6 +1,8 @@
 // A real Better Auth server (better-auth 1.7.25: jwt plugin with its defaults, email and password) on
 // a random port, on its own in-memory PGlite database through Better Auth's Kysely support, with the
 // schema Better Auth's own migrations create. For tests that need tokens exactly as Better Auth issues them.
+// Each server's database starts from a data folder initialised once per process (PGlite's initdb
+// is most of the cost of a new instance), with the compiled WebAssembly of test/support/templates.ts.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
@@ -10,6 +12,13 @@ import { getMigrations } from 'better-auth/db/migration';
 import { toNodeHandler } from 'better-auth/node';
 import { createJwk, jwt, type JwtOptions } from 'better-auth/plugins/jwt';
 import type { Test } from 'tap';
+import { emptyPGliteImage } from './templates.js';
+
+/** A new, empty in-memory PGlite, without running initdb again. */
+async function emptyDatabase(): Promise<PGlite> {
+  const { dataDir, wasmModule, fsBundle } = await emptyPGliteImage();
+  return new PGlite({ loadDataDir: dataDir, ...(wasmModule ? { pgliteWasmModule: wasmModule } : {}), ...(fsBundle ? { fsBundle } : {}) });
+}
 
 export interface BetterAuthServer {
   /** http://127.0.0.1:<port>: what BETTER_AUTH_URL points at. */
@@ -30,7 +39,7 @@ export async function startBetterAuth(t: Test, options: { baseURL?: (base: strin
   const server = createServer((req: IncomingMessage, res: ServerResponse) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const pglite = new PGlite();
+  const pglite = await emptyDatabase();
   const jwtOptions = options.jwt ?? {};
   const auth = betterAuth({
     baseURL: options.baseURL ? options.baseURL(base) : base,
