@@ -20,6 +20,7 @@ import loadShedding from './plugins/load-shedding.js';
 import { createHttpServer } from './http/draining-server.js';
 import contract from './plugins/contract.js';
 import { loggerOptions } from './logger.js';
+import { AccessLog } from './http/access-log.js';
 import idempotencySweeper from './plugins/idempotency-sweeper.js';
 import counterStore from './plugins/counter-store.js';
 
@@ -75,6 +76,7 @@ function fastifyTrustProxy(trust: Config['trustProxy']): false | string[] | ((ad
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     logger: overrides.logger === false ? false : loggerOptions(config, overrides.logger),
+    logController: new AccessLog(),
     bodyLimit: config.bodyLimit,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // Opening the embedded database (PGlite's WebAssembly start, its extensions, the migrations)
