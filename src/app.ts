@@ -103,8 +103,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // A plain callback hook: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   const verifier = tokenVerifier(config, (error) => app.log.warn({ err: error }, 'could not refresh the JWKS; known keys stay in use'));
