@@ -20,6 +20,7 @@ import loadShedding from './plugins/load-shedding.js';
 import { createHttpServer } from './http/draining-server.js';
 import contract from './plugins/contract.js';
 import { loggerOptions } from './logger.js';
+import { AccessLog } from './http/access-log.js';
 import idempotencySweeper from './plugins/idempotency-sweeper.js';
 import counterStore from './plugins/counter-store.js';
 
@@ -75,6 +76,7 @@ function fastifyTrustProxy(trust: Config['trustProxy']): false | string[] | ((ad
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     logger: overrides.logger === false ? false : loggerOptions(config, overrides.logger),
+    logController: new AccessLog(),
     bodyLimit: config.bodyLimit,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // Opening the embedded database (PGlite's WebAssembly start, its extensions, the migrations)
@@ -101,8 +103,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // A plain callback hook: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   const verifier = tokenVerifier(config, (error) => app.log.warn({ err: error }, 'could not refresh the JWKS; known keys stay in use'));

@@ -4,6 +4,7 @@
 import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
 import { subjectFromVerifiedToken, type Subject } from './subject.js';
 import type { KeyLookup } from './jwks.js';
+import { verifiedTokenCache } from './verified-tokens.js';
 
 export type AuthFailure =
   | 'missing_token'
@@ -48,6 +49,9 @@ type PayloadVerifier = (token: string) => Promise<Record<string, unknown>>;
 
 const MAX_SUBJECT_LENGTH = 255;
 
+/** Verified tokens kept, by fast-jwt for its failures and by verified-tokens.ts for successes. */
+const CACHE_SIZE = 10_000;
+
 /** Thrown by the JWKS key function; fast-jwt wraps it, so it is recognised by this marker. */
 const UNKNOWN_KEY = 'unknown signing key';
 
@@ -60,7 +64,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     ...(claims.issuer ? { allowedIss: claims.issuer } : {}),
     ...(claims.audience ? { allowedAud: claims.audience } : {}),
     // Verified tokens are cached (bounded, and never past their `exp`): a repeat request skips the crypto.
-    cache: 10_000,
+    cache: CACHE_SIZE,
     // fast-jwt keeps a failure for clockTolerance + errorCacheTTL ms. A failure that time or a JWKS refetch
     // can cure (not yet valid; a key not known yet, right after a rotation) is not kept at all; the rest are
     // kept for the tolerance, so the same bad token sent again costs no signature check.
@@ -91,8 +95,13 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   if (byAlgorithm.size === 0) throw new Error('no token verifier is configured');
 
   const decodeToken = createDecoder({ complete: true });
+  const verifiedTokens = verifiedTokenCache(CACHE_SIZE, toleranceMs);
 
   return async (token) => {
+    // The same token verified before, still inside its time bounds: nothing to decode, hash or check.
+    const known = verifiedTokens.get(token, Date.now());
+    if (known !== undefined) return known;
+
     let decoded: { header: { alg?: unknown }; payload: { exp?: unknown; nbf?: unknown } };
     try {
       decoded = decodeToken(token) as typeof decoded;
@@ -118,7 +127,9 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     // fast-jwt's requiredClaims checks presence only: "", null and 123 would pass it.
     const { sub, email } = payload;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) throw new AuthError('missing_subject');
-    return { subject: subjectFromVerifiedToken(sub), email: typeof email === 'string' ? email : undefined };
+    const verified = { subject: subjectFromVerifiedToken(sub), email: typeof email === 'string' ? email : undefined };
+    verifiedTokens.set(token, verified, payload, Date.now());
+    return verified;
   };
 }
 

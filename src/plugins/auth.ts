@@ -4,7 +4,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { readBearerToken } from '../auth/bearer.js';
-import { AuthError, type AuthFailure, type TokenVerifier } from '../auth/verifier.js';
+import { AuthError, type AuthFailure, type TokenVerifier, type VerifiedToken } from '../auth/verifier.js';
 import type { Subject } from '../auth/subject.js';
 import { createUserRecorder } from '../users/user-recorder.js';
 import { ApiError } from '../errors.js';
@@ -56,13 +56,20 @@ function rateLimited(request: FastifyRequest, reason: AuthFailure, retryAfterSec
 
 function authorizationHeaderCount(rawHeaders: string[]): number {
   let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'authorization') count++;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    // The length first: most header names are not 13 characters long, and those skip the lower-casing.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+  }
   return count;
 }
 
 export default fp<AuthOptions>(
   async (app, { verifier, rateLimit }) => {
     const recordUser = createUserRecorder(app.db);
+    // The verifier hands out the same VerifiedToken object for a token it has verified before
+    // (src/auth/verified-tokens.ts): once its user is recorded, a repeat skips the recorder's lookup.
+    const recorded = new WeakSet<VerifiedToken>();
     const countFailure = rateLimit ? await authFailureCounter(app, rateLimit, app.counterStore) : undefined;
     const failed = async (request: FastifyRequest, reason: AuthFailure): Promise<ApiError> => {
       const retryAfter = COUNTED_FAILURES.has(reason) ? await countFailure?.(request) : undefined;
@@ -85,7 +92,10 @@ export default fp<AuthOptions>(
         request.log.warn({ event: 'forbidden', reason: 'path_user_mismatch', method: request.method, route: request.routeOptions.url, ip: request.ip }, 'forbidden');
         throw new ApiError(403, 'forbidden', 'The user id in the path does not match the authenticated user.');
       }
-      await recordUser(verified.subject, verified.email);
+      if (!recorded.has(verified)) {
+        await recordUser(verified.subject, verified.email);
+        recorded.add(verified);
+      }
       request.subject = verified.subject;
     });
   },

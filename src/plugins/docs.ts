@@ -15,6 +15,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { openapiDocument, openapiYaml } from '../../generated/document.js';
+import { docsHelmet } from './security-headers.js';
 
 export const DOCS_PREFIX = '/docs';
 
@@ -47,6 +48,7 @@ export default fp(
 
     const document = docsDocument(openapiDocument as unknown as DocsDocument);
     await app.register(async (scope) => {
+      await docsHelmet(scope);
       await scope.register(compress, { global: true, threshold: 1024 });
       scope.addHook('onSend', async (request, reply, payload) => {
         if (reply.statusCode < 300 || reply.statusCode === 304) {
@@ -63,5 +65,5 @@ export default fp(
       });
     });
   },
-  { name: 'docs' },
+  { name: 'docs', dependencies: ['security-headers'] },
 );

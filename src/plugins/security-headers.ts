@@ -5,9 +5,12 @@
 // request. The Swagger UI under `docsPrefix` gets a CSP of its own that allows its same-origin
 // scripts, styles and fetches (Try it out calls the API on the page's own origin: the docs' server URL
 // is relative, src/plugins/docs.ts): there @fastify/helmet applies its route options over the static set.
+// @fastify/helmet is registered in the docs' own scope only (docsHelmet), so API requests never run
+// its two hooks (one of them async, building a reply.helmet closure per request).
 // Register before the docs plugin: its routes get their CSP as they are declared (onRoute).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import helmetHeaders, { type HelmetOptions } from 'helmet';
 
@@ -74,14 +77,20 @@ export default fp<SecurityHeadersOptions>(
       if ((request.routeOptions.config as { helmet?: unknown }).helmet === undefined) reply.headers(API_HEADERS);
       done();
     });
-    // Added before helmet's own onRoute hook, which turns the `helmet` route option into route config.
+    // Runs before helmet's own onRoute hook (in the docs' scope), which turns the `helmet` route option into route config.
     app.addHook('onRoute', (route) => {
       if (route.helmet === undefined && (route.url === docsPrefix || route.url.startsWith(`${docsPrefix}/`))) {
         route.helmet = { contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } };
       }
     });
-    // Not global: only routes with helmet options (the docs) run helmet per request.
-    await app.register(helmet, { ...API_OPTIONS, global: false });
   },
   { name: 'security-headers' },
 );
+
+/**
+ * @fastify/helmet for the docs routes: register it in the docs' scope, before their routes. Not global:
+ * only routes with helmet options (given above, by prefix) run helmet per request.
+ */
+export async function docsHelmet(scope: FastifyInstance): Promise<void> {
+  await scope.register(helmet, { ...API_OPTIONS, global: false });
+}
