@@ -6,7 +6,8 @@ import type { Database } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
 import { ApiError } from '../errors.js';
 import { ownedTasks } from './owned-tasks.js';
-import { toTask, type Task } from './task.repository.js';
+import type { Task } from './task.repository.js';
+import { taskColumns, toTask } from './task-row.js';
 import type { ListFilters, ListParams } from './list-params.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { applyFilters, applyOrder, cursorKey, listShapeOf, listValues } from './list-query.js';
@@ -29,7 +30,7 @@ export async function listTasks(db: Kysely<Database>, owner: Subject, params: Li
 }
 
 const pageQuery = queryShape(listShapeOf, (db, p, shape) => {
-  const query = ownedTasks(db, p.owner).select().selectAll().select(cursorKey(shape.sort, shape.order).as('cursor_key'));
+  const query = ownedTasks(db, p.owner).select().select(taskColumns).select(cursorKey(shape.sort, shape.order).as('cursor_key'));
   return applyOrder(applyFilters(query, p, shape), p, shape).limit(p.limit).offset(p.offset);
 });
 

@@ -1,37 +1,21 @@
 // Task queries. Each function takes the database and the owner first; every query starts
-// from ownedTasks(), so each one is filtered by the owner. Rows become API tasks in toTask() only.
+// from ownedTasks(), so each one is filtered by the owner. Rows become API tasks in toTask() only (task-row.ts).
 // Each query is a shape (src/db/query-shapes.ts): built and compiled once, bound per call.
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { components } from '../../generated/openapi.js';
-import type { Database, TaskPriority, TaskRow } from '../db/schema.js';
+import type { Database, TaskPriority } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
 import { oneShape, queryShape, type Placeholders } from '../db/query-shapes.js';
 import { ownedTasks } from './owned-tasks.js';
 import { upsertUser } from '../users/user.repository.js';
 import { normalizeTags } from './tags.js';
+import { taskColumns, toTask } from './task-row.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
 export type Task = components['schemas']['Task'];
 export type TaskChanges = components['schemas']['TaskPatch'];
 export type NewTask = components['schemas']['TaskCreate'];
-
-export function toTask(row: TaskRow): Task {
-  return {
-    id: row.id,
-    user_id: row.user_id,
-    title: row.title,
-    description: row.description,
-    completed: row.completed,
-    priority: row.priority,
-    due_at: row.due_at && row.due_at.toISOString(),
-    tags: row.tags,
-    completed_at: row.completed_at && row.completed_at.toISOString(),
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-    version: row.version,
-  };
-}
 
 /** Every write moves the version (the ETag); `versions` (If-Match) restricts the write to those. */
 const nextVersion = sql<number>`version + 1`;
@@ -47,7 +31,7 @@ const versionFilter = (p: Placeholders<Versions>, count: number | null) => (coun
 
 const findQuery = queryShape(
   oneShape<{ owner: Subject; id: string }>(),
-  (db, p) => ownedTasks(db, p.owner).select().selectAll().where('id', '=', p.id),
+  (db, p) => ownedTasks(db, p.owner).select().select(taskColumns).where('id', '=', p.id),
 );
 
 export async function findTask(db: Kysely<Database>, owner: Subject, id: string): Promise<Task | undefined> {
@@ -78,7 +62,7 @@ const insertQuery = queryShape(
         due_at: shape.due_at ? timestamptz(p.due_at) : null,
         ...(shape.tags ? { tags: p.tags } : {}),
       })
-      .returningAll(),
+      .returning(taskColumns),
 );
 
 export async function createTask(db: Kysely<Database>, owner: Subject, input: NewTask): Promise<Task> {
@@ -150,7 +134,7 @@ const changeQuery = queryShape(
       })
       .where('id', '=', p.id)
       .$if(filter !== undefined, (q) => q.where(filter!))
-      .returningAll();
+      .returning(taskColumns);
   },
 );
 
@@ -199,7 +183,7 @@ const toggleQuery = queryShape(
       })
       .where('id', '=', p.id)
       .$if(filter !== undefined, (q) => q.where(filter!))
-      .returningAll();
+      .returning(taskColumns);
   },
 );
 
