@@ -1,7 +1,7 @@
 // The columns a task query reads, and the one function that turns such a row into the API's task.
-// Timestamps are read as PostgreSQL's text (`created_at::text`) and rewritten into the contract's
-// RFC 3339 form by isoFromTimestamptzText(): no JavaScript Date is made for them (a list page has
-// 2–4 per task, each parsed into a Date by pg and then formatted again by toISOString()).
+// Timestamps are read as PostgreSQL's text (`created_at::text as created_at_text`) and rewritten
+// into the contract's RFC 3339 form by isoFromTimestamptzText(): no JavaScript Date is made for
+// them (a list page has 2–4 per task, each parsed into a Date by pg, then formatted again).
 import { sql } from 'kysely';
 import type { components } from '../../generated/openapi.js';
 import type { TaskPriority } from '../db/schema.js';
@@ -9,8 +9,11 @@ import { isoFromTimestamptzText } from '../db/timestamps.js';
 
 type Task = components['schemas']['Task'];
 
-const asText = <C extends 'created_at' | 'updated_at'>(column: C) => sql<string>`${sql.ref(column)}::text`.as(column);
-const asNullableText = <C extends 'due_at' | 'completed_at'>(column: C) => sql<string | null>`${sql.ref(column)}::text`.as(column);
+// Aliased under other names than the columns': an ORDER BY on a bare name prefers an output column of
+// that name, so `created_at::text as created_at` would turn `order by created_at` into a sort by
+// text, which no index serves (test/db/list-plans.test.ts catches it).
+const asText = <C extends 'created_at' | 'updated_at'>(column: C) => sql<string>`${sql.ref(column)}::text`.as(`${column}_text`);
+const asNullableText = <C extends 'due_at' | 'completed_at'>(column: C) => sql<string | null>`${sql.ref(column)}::text`.as(`${column}_text`);
 
 /** What select() and returning() read for a task. */
 export const taskColumns = [
@@ -36,11 +39,11 @@ export interface TaskTextRow {
   description: string | null;
   completed: boolean;
   priority: TaskPriority;
-  due_at: string | null;
+  due_at_text: string | null;
   tags: string[];
-  completed_at: string | null;
-  created_at: string;
-  updated_at: string;
+  completed_at_text: string | null;
+  created_at_text: string;
+  updated_at_text: string;
   version: number;
 }
 
@@ -52,11 +55,11 @@ export function toTask(row: TaskTextRow): Task {
     description: row.description,
     completed: row.completed,
     priority: row.priority,
-    due_at: row.due_at === null ? null : isoFromTimestamptzText(row.due_at),
+    due_at: row.due_at_text === null ? null : isoFromTimestamptzText(row.due_at_text),
     tags: row.tags,
-    completed_at: row.completed_at === null ? null : isoFromTimestamptzText(row.completed_at),
-    created_at: isoFromTimestamptzText(row.created_at),
-    updated_at: isoFromTimestamptzText(row.updated_at),
+    completed_at: row.completed_at_text === null ? null : isoFromTimestamptzText(row.completed_at_text),
+    created_at: isoFromTimestamptzText(row.created_at_text),
+    updated_at: isoFromTimestamptzText(row.updated_at_text),
     version: row.version,
   };
 }
