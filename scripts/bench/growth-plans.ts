@@ -3,7 +3,7 @@
 // sampled users of one database: the plan's shape, its execution time, and the buffers it touched
 // (hit in shared_buffers, or read from the OS: on a table far bigger than shared_buffers the reads
 // are what growth costs). Noise-free where wall-clock figures on a shared machine are not.
-import { Kysely, PostgresDialect, type Compilable } from 'kysely';
+import { Kysely, PostgresDialect, type Compilable, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { subjectFromVerifiedToken } from '../../src/auth/subject.js';
 import type { Database } from '../../src/db/schema.js';
@@ -28,8 +28,8 @@ export interface PlanFigures {
 
 const shapeOf = (n: Node): string => [`${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''}`, ...(n.Plans ?? []).map(shapeOf)].join(' > ');
 
-async function explain(db: Kysely<Database>, query: Compilable): Promise<{ shape: string; ms: number; hit: number; read: number }> {
-  const compiled = query.compile();
+async function explain(db: Kysely<Database>, query: Compilable | CompiledQuery): Promise<{ shape: string; ms: number; hit: number; read: number }> {
+  const compiled = 'compile' in query ? query.compile() : query;
   const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: Node; 'Execution Time': number }] }>({ ...compiled, sql: `explain (analyze, buffers, format json) ${compiled.sql}` });
   const [top] = result.rows[0]!['QUERY PLAN'];
   return { shape: shapeOf(top.Plan), ms: top['Execution Time'], hit: top.Plan['Shared Hit Blocks'], read: top.Plan['Shared Read Blocks'] };

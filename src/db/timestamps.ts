@@ -19,3 +19,20 @@ export const typeParsers = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === TIMESTAMPTZ_OID && format !== 'binary' ? parseTimestamptz : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
+
+// PostgreSQL's ISO output of a timestamptz in a UTC session, with 0–6 fraction digits (trailing zeros dropped).
+const UTC_OUTPUT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00$/;
+
+/**
+ * A timestamptz's text output (`created_at::text`) as the API's RFC 3339 string, as
+ * `parseTimestamptz(text).toISOString()` gives it (UTC, milliseconds, microseconds truncated),
+ * without a Date: in a UTC session the text only needs its separators and fraction rewritten.
+ * Anything else (another session time zone, BC dates) takes the Date path.
+ */
+export function isoFromTimestamptzText(text: string): string {
+  const m = UTC_OUTPUT.exec(text);
+  if (m === null) return parseTimestamptz(text).toISOString();
+  const fraction = m[3];
+  const millis = fraction === undefined ? '000' : fraction.length >= 3 ? fraction.slice(0, 3) : fraction.padEnd(3, '0');
+  return `${m[1]}T${m[2]}.${millis}Z`;
+}

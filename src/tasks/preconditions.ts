@@ -22,10 +22,11 @@ export const etagOf = (task: Pick<Task, 'version'>): string => `"${task.version}
 
 /** A weak tag over a list page: its tasks' ids and versions, in order, and whether more follow. */
 export function pageEtagOf(tasks: readonly Pick<Task, 'id' | 'version'>[], more: boolean): string {
-  const hash = createHash('sha256');
-  for (const task of tasks) hash.update(`${task.id}:${task.version};`);
-  hash.update(more ? 'more' : 'end');
-  return `W/"${hash.digest('base64url').slice(0, 27)}"`;
+  // One string hashed in one call: a hash update per task cost more than the hashing itself.
+  let text = '';
+  for (const task of tasks) text += `${task.id}:${task.version};`;
+  text += more ? 'more' : 'end';
+  return `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
 }
 
 /**

@@ -1,14 +1,16 @@
 // The list operation: one page of the owner's tasks, filtered, ordered, after a cursor (or an
 // offset), and the cursor of the next page when more follow.
 import type { Kysely } from 'kysely';
+import { queryShape } from '../db/query-shapes.js';
 import type { Database } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
 import { ApiError } from '../errors.js';
 import { ownedTasks } from './owned-tasks.js';
-import { toTask, type Task } from './task.repository.js';
+import type { Task } from './task.repository.js';
+import { taskColumns, toTask } from './task-row.js';
 import type { ListFilters, ListParams } from './list-params.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { applyFilters, applyOrder, cursorKey } from './list-query.js';
+import { applyFilters, applyOrder, cursorKey, listShapeOf, listValues } from './list-query.js';
 
 export interface TaskPage {
   tasks: Task[];
@@ -17,7 +19,7 @@ export interface TaskPage {
 }
 
 export async function listTasks(db: Kysely<Database>, owner: Subject, params: ListParams): Promise<TaskPage> {
-  const rows = await listQuery(db, owner, params).execute();
+  const { rows } = await db.executeQuery(listQuery(db, owner, params));
   const { limit, ...filters } = withoutPaging(params);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
@@ -26,6 +28,11 @@ export async function listTasks(db: Kysely<Database>, owner: Subject, params: Li
     next: rows.length > limit && last ? encodeCursor(filters, { key: last.cursor_key, id: last.id }) : undefined,
   };
 }
+
+const pageQuery = queryShape(listShapeOf, (db, p, shape) => {
+  const query = ownedTasks(db, p.owner).select().select(taskColumns).select(cursorKey(shape.sort, shape.order).as('cursor_key'));
+  return applyOrder(applyFilters(query, p, shape), p, shape).limit(p.limit).offset(p.offset);
+});
 
 /** The page's query (limit + 1 rows: one past the page tells whether a next page exists, without a count). */
 export function listQuery(db: Kysely<Database>, owner: Subject, params: ListParams) {
@@ -36,11 +43,11 @@ export function listQuery(db: Kysely<Database>, owner: Subject, params: ListPara
     throw new ApiError(422, 'validation_failed', `The request is invalid: query.offset ${message}.`, {}, [{ in: 'query', field: 'offset', message }]);
   }
   const after = cursor === undefined ? undefined : decodeCursor(cursor, filters);
-  const query = ownedTasks(db, owner).select().selectAll().select(cursorKey(filters.sort, filters.order).as('cursor_key'));
-  return applyOrder(applyFilters(query, filters), filters.sort, filters.order, after)
-    .limit(limit + 1)
-    .offset(offset ?? 0);
+  return pageQuery(db, listValues(owner, filters, after, limit + 1, offset ?? 0));
 }
+
+/** The list's shapes compiled so far, for the test that checks every task query is owner-filtered. */
+export const listQueryShapes = { pageQuery };
 
 /** The limit and the filters + sort + order a cursor is bound to. */
 function withoutPaging(params: ListParams): ListFilters & { limit: number } {

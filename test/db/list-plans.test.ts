@@ -5,7 +5,7 @@
 // index (docs/PERFORMANCE.md, "Task model v2 at 100,000 tasks"). PostgreSQL and PGlite have the
 // same planner; the queries are the repository's own (listQuery, taskStats).
 import t from 'tap';
-import { sql, type Compilable } from 'kysely';
+import { sql, type Compilable, type CompiledQuery } from 'kysely';
 import { connect } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { subjectFromVerifiedToken } from '../../src/auth/subject.js';
@@ -45,8 +45,8 @@ interface PlanNode {
   'Relation Name'?: string;
   Plans?: PlanNode[];
 }
-async function plan(query: Compilable): Promise<PlanNode> {
-  const compiled = query.compile();
+async function plan(query: Compilable | CompiledQuery): Promise<PlanNode> {
+  const compiled = 'compile' in query ? query.compile() : query;
   const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>({ ...compiled, sql: `explain (format json) ${compiled.sql}` });
   const raw = result.rows[0]!['QUERY PLAN'];
   return (typeof raw === 'string' ? (JSON.parse(raw) as [{ Plan: PlanNode }]) : raw)[0].Plan;
@@ -56,7 +56,7 @@ const describe = (node: PlanNode): string => nodes(node).map((n) => `${n['Node T
 
 /** A cursor deep in the walk (half-way through the account), as the API would have issued it. */
 async function deepCursor(params: ListParams): Promise<string> {
-  const rows = await listQuery(db, owner, { ...params, limit: 1, offset: Math.round(TASKS / 2) } as ListParams).execute();
+  const { rows } = await db.executeQuery(listQuery(db, owner, { ...params, limit: 1, offset: Math.round(TASKS / 2) } as ListParams));
   const row = rows[0]!;
   return encodeCursor(params, { key: row.cursor_key, id: row.id });
 }

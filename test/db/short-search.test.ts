@@ -4,7 +4,7 @@
 // a newline, non-ASCII letters and a character outside the BMP; and on a large account it reads the
 // trigram index of the tripled texts, not every task (src/db/migrations/2026_12_02_0001_short_search.ts).
 import t from 'tap';
-import { sql, type Compilable } from 'kysely';
+import { sql, type Compilable, type CompiledQuery } from 'kysely';
 import { connect } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { subjectFromVerifiedToken } from '../../src/auth/subject.js';
@@ -56,7 +56,7 @@ t.test(`one and two characters find exactly the tasks that contain them (${DATAB
   const queries = ['zz', 'Zz', 'z', 'Z', '%', '_', 'a%', 'x_', '\\', 'h\\', '\n', 'e\nl', 'ü', 'SS', 'ß', 'öß', '👍', '👍🏽', 'q', 'mi', 'GR', '99', '0%', '0_'];
   for (const q of queries) {
     const want = await expected(q);
-    const got = (await listQuery(db, owner, { ...DEFAULTS, q }).execute()).map((r) => r.id).sort();
+    const got = (await db.executeQuery(listQuery(db, owner, { ...DEFAULTS, q }))).rows.map((r) => r.id).sort();
     t.same(got, want, `q=${JSON.stringify(q)}: ${want.length} task(s)`);
   }
   t.ok((await expected('zz')).length >= 3, 'the data has matches to find');
@@ -67,8 +67,8 @@ interface PlanNode {
   'Index Name'?: string;
   Plans?: PlanNode[];
 }
-async function plan(query: Compilable): Promise<PlanNode> {
-  const compiled = query.compile();
+async function plan(query: Compilable | CompiledQuery): Promise<PlanNode> {
+  const compiled = 'compile' in query ? query.compile() : query;
   const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>({ ...compiled, sql: `explain (format json) ${compiled.sql}` });
   const raw = result.rows[0]!['QUERY PLAN'];
   return (typeof raw === 'string' ? (JSON.parse(raw) as [{ Plan: PlanNode }]) : raw)[0].Plan;
