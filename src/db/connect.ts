@@ -112,7 +112,16 @@ export interface DatabaseHandle {
 export interface ConnectOptions {
   /** Called with errors of pooled connections (e.g. the server went away); they must never crash the process. */
   onIdleError?: (error: Error) => void;
+  /**
+   * PostgreSQL: pg's client-side bound on each query (default QUERY_TIMEOUT_MS); null for none.
+   * Migrations use none: an index build on a large table takes minutes, and giving up on it at 15 s
+   * only rolls the whole migration back.
+   */
+  queryTimeoutMs?: number | null;
 }
+
+/** The bound on every query the app sends (docs/OPERATIONS.md, timeouts). */
+export const QUERY_TIMEOUT_MS = 15_000;
 
 /** Kysely over an open PGlite instance, with the migration adapter connect() uses (tests build migrated templates with it). */
 export function overPGlite(pglite: PGlite): Kysely<Database> {
@@ -133,7 +142,7 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
       // proxy drops even on direct URLs. The bound this process enforces is query_timeout, a
       // client-side timer that works through any pooler; the server-side bound belongs to the role
       // (`ALTER ROLE … SET statement_timeout`), which applies to every session, pooled or not.
-      query_timeout: 15_000,
+      ...(options.queryTimeoutMs === null ? {} : { query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS }),
     };
     const pool = target.queueMax ? new BoundedPool({ ...poolOptions, queueMax: target.queueMax }) : new pg.Pool(poolOptions);
     pool.on('error', (error) => options.onIdleError?.(error));

@@ -29,7 +29,7 @@ export default fp<DatabaseOptions>(
     });
     app.log.info(`database: ${describeTarget(target)}`);
     try {
-      await checkSchema(app, db, migrate);
+      await checkSchema(app, db, migrate, target);
     } catch (error) {
       // Fastify does not run the onClose hooks of a plugin that failed: close the pool here, or its
       // idle connections keep the process alive (through a pooler nothing else closes them).
@@ -41,7 +41,7 @@ export default fp<DatabaseOptions>(
 );
 
 /** Schema version consistency: never serve a schema this code does not know; migrate when asked. */
-async function checkSchema(app: FastifyInstance, db: Kysely<Database>, migrate: boolean): Promise<void> {
+async function checkSchema(app: FastifyInstance, db: Kysely<Database>, migrate: boolean, target: DatabaseTarget): Promise<void> {
   const { pending, unknown } = await schemaStatus(db);
   if (unknown.length > 0) {
     throw new StartupError(`the database has migrations this version does not know (${unknown.join(', ')}); refusing to serve: deploy the version that has them`);
@@ -49,7 +49,13 @@ async function checkSchema(app: FastifyInstance, db: Kysely<Database>, migrate: 
   if (pending.length > 0 && !migrate) {
     throw new StartupError(`the database schema is behind (pending: ${pending.join(', ')}) and MIGRATE_ON_START is off; run: npm run migrate -- up`);
   }
-  if (pending.length > 0) {
-    for (const result of await migrateToLatest(db)) app.log.info(`migration ${result.migrationName}: ${result.status}`);
+  if (pending.length === 0) return;
+  // On PostgreSQL through a connection of its own without the app's query timeout: an index build
+  // on a large table takes minutes, and the pool's 15 s bound would roll the migration back.
+  const migrating = target.kind === 'postgres' ? connect({ ...target, poolMax: 1, queueMax: null }, { queryTimeoutMs: null }).db : db;
+  try {
+    for (const result of await migrateToLatest(migrating)) app.log.info(`migration ${result.migrationName}: ${result.status}`);
+  } finally {
+    if (migrating !== db) await migrating.destroy();
   }
 }
