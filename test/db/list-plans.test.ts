@@ -14,6 +14,7 @@ import { encodeCursor } from '../../src/tasks/cursor.js';
 import { overdueQuery, statsQuery, taskStats } from '../../src/tasks/stats.repository.js';
 import type { ListParams } from '../../src/tasks/list-params.js';
 import { freshDatabase, DATABASE_KIND } from '../helper.js';
+import { describePlan, planNodes, planOf } from '../support/query-plans.js';
 
 const TASKS = 10_000;
 const { db } = connect(await freshDatabase(t));
@@ -38,21 +39,9 @@ await sql`vacuum analyze tasks`.execute(db);
 const owner = subjectFromVerifiedToken('big');
 const DEFAULTS: ListParams = { status: 'all', sort: 'created_at', order: 'asc', limit: 100, overdue: false };
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  'Relation Name'?: string;
-  Plans?: PlanNode[];
-}
-async function plan(query: Compilable | CompiledQuery): Promise<PlanNode> {
-  const compiled = 'compile' in query ? query.compile() : query;
-  const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>({ ...compiled, sql: `explain (format json) ${compiled.sql}` });
-  const raw = result.rows[0]!['QUERY PLAN'];
-  return (typeof raw === 'string' ? (JSON.parse(raw) as [{ Plan: PlanNode }]) : raw)[0].Plan;
-}
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
-const describe = (node: PlanNode): string => nodes(node).map((n) => `${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''}${n['Index Cond'] ? ` [${n['Index Cond']}]` : ''}`).join(' > ');
+const plan = (query: Compilable | CompiledQuery) => planOf(db, query);
+const nodes = planNodes;
+const describe = describePlan;
 
 /** A cursor deep in the walk (half-way through the account), as the API would have issued it. */
 async function deepCursor(params: ListParams): Promise<string> {

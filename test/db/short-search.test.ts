@@ -11,6 +11,7 @@ import { subjectFromVerifiedToken } from '../../src/auth/subject.js';
 import { listQuery } from '../../src/tasks/task-list.repository.js';
 import type { ListParams } from '../../src/tasks/list-params.js';
 import { freshDatabase, DATABASE_KIND } from '../helper.js';
+import { planNodes, planOf } from '../support/query-plans.js';
 
 const FILLER = 8_000;
 const { db } = connect(await freshDatabase(t));
@@ -62,18 +63,8 @@ t.test(`one and two characters find exactly the tasks that contain them (${DATAB
   t.ok((await expected('zz')).length >= 3, 'the data has matches to find');
 });
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-async function plan(query: Compilable | CompiledQuery): Promise<PlanNode> {
-  const compiled = 'compile' in query ? query.compile() : query;
-  const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>({ ...compiled, sql: `explain (format json) ${compiled.sql}` });
-  const raw = result.rows[0]!['QUERY PLAN'];
-  return (typeof raw === 'string' ? (JSON.parse(raw) as [{ Plan: PlanNode }]) : raw)[0].Plan;
-}
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+const plan = (query: Compilable | CompiledQuery) => planOf(db, query);
+const nodes = planNodes;
 
 t.test('a rare short search reads the index of the tripled texts, not every task of the account', async (t) => {
   for (const q of ['zz', 'z', 'ß']) {
