@@ -17,7 +17,7 @@ export interface CounterStoreOptions {
 
 export default fp<CounterStoreOptions>(
   async (app, { redis }) => {
-    const store = redis ? redisCounterStore(redis.url, redis.keyPrefix, app.log) : memoryCounterStore();
+    const store = redis ? await redisCounterStore(redis.url, redis.keyPrefix, app.log) : memoryCounterStore();
     app.decorate('counterStore', store);
     app.addHook('onClose', () => store.close());
   },
