@@ -37,6 +37,8 @@ export async function down(db: Kysely<any>): Promise<void> {
 }
 
 /** The same change outside a transaction: each index built CONCURRENTLY (writes go on meanwhile). */
+// The loop repeats 2026_12_01_0001's on purpose: a migration holds everything it runs, so no later
+// change to a shared helper can change what a shipped migration does.
 export async function onlineSteps(db: Kysely<any>, log: (line: string) => void): Promise<void> {
   await FUNCTION.execute(db);
   for (const [name, definition] of Object.entries(INDEXES)) {
