@@ -1,0 +1,4 @@
+// test/auth/ in one process: test/support/one-process.ts says why.
+import { runFolders } from '../support/one-process.js';
+
+await runFolders(['auth']);

@@ -1,0 +1,4 @@
+// test/errors/ and test/idempotency/ in one process: test/support/one-process.ts says why.
+import { runFolders } from '../support/one-process.js';
+
+await runFolders(['errors', 'idempotency']);
