@@ -22,7 +22,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import type { DatabaseTarget } from '../src/db/connect.js';
 import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
 import { openapiDocument } from '../generated/document.js';
-import { emptyPGliteImage, migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
+import { emptyPGliteImage, initialisedDataDir, migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
 import { lendPGlite } from './support/reused-pglite.js';
 import { lendPostgresDatabase } from './support/reused-postgres.js';
 
@@ -47,6 +47,12 @@ export async function freshDatabase(t: Test): Promise<DatabaseTarget> {
   url.pathname = `/${name}`;
   // Named prepared statements as in production on a direct URL; off through the transaction pooler (PgBouncer 1.18 has no support).
   return { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED };
+}
+
+/** The same database across restarts: a fresh PostgreSQL database, or PGlite on disk in a test folder (initialised, not migrated). */
+export async function fileDatabase(t: Test): Promise<DatabaseTarget> {
+  if (POSTGRES_URL) return freshDatabase(t);
+  return { kind: 'pglite', dataDir: await initialisedDataDir(t.testdir()) };
 }
 
 /** A fresh database with every migration applied: a copy of a template migrated once (fast), not an empty one. */

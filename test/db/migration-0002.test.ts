@@ -6,10 +6,10 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { connect } from '../../src/db/connect.js';
 import { migrateTo, migrateToLatest } from '../../src/db/migrate.js';
-import { build, call, DATABASE_KIND, freshDatabase } from '../helper.js';
+import { build, call, DATABASE_KIND, fileDatabase } from '../helper.js';
 
 t.test(`0002 on a populated database (${DATABASE_KIND})`, async (t) => {
-  const target = DATABASE_KIND === 'postgres' ? await freshDatabase(t) : { kind: 'pglite' as const, dataDir: t.testdir() };
+  const target = await fileDatabase(t);
   const { db } = connect(target);
   await migrateTo(db, '2026_11_22_0001_users_and_tasks');
   await db.insertInto('users').values({ id: 'old-user', email: null }).execute();

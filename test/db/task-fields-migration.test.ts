@@ -5,18 +5,18 @@
 import t from 'tap';
 import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../../src/app.js';
-import { connect, type DatabaseTarget } from '../../src/db/connect.js';
+import { connect } from '../../src/db/connect.js';
 import { migrateTo, migrateToLatest } from '../../src/db/migrate.js';
 import type { components } from '../../generated/openapi.js';
 import type { Database } from '../../src/db/schema.js';
-import { POSTGRES_URL, freshDatabase, testConfig, call } from '../helper.js';
+import { POSTGRES_URL, freshDatabase, testConfig, call, fileDatabase } from '../helper.js';
 
 type Task = components['schemas']['Task'];
 const PREVIOUS = '2026_11_22_0001_users_and_tasks';
 
 t.test('a populated database of the previous schema is upgraded by start-up, losing and changing nothing', async (t) => {
   // The same database across several opens: a PostgreSQL database, or PGlite on disk.
-  const database: DatabaseTarget = POSTGRES_URL ? await freshDatabase(t) : { kind: 'pglite', dataDir: t.testdir() };
+  const database = await fileDatabase(t);
 
   // The previous version's schema, populated the way that version wrote it.
   const old = connect(database).db;

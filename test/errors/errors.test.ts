@@ -3,9 +3,8 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
-import { admin, build, call, freshDatabase, POOLED, POSTGRES_URL, testConfig, tokenFor } from '../helper.js';
+import { admin, build, call, freshDatabase, POOLED, POSTGRES_URL, testConfig, tokenFor, fileDatabase } from '../helper.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
-import type { DatabaseTarget } from '../../src/db/connect.js';
 
 t.test('an unknown route is a 404 in the Error shape', async (t) => {
   const app = await build(t);
@@ -68,7 +67,7 @@ t.test('PostgreSQL cut off answers 503 quickly, not a hang or a 500, and recover
 
 t.test('start-up refuses a database that is behind (migrations off) or ahead of the code', async (t) => {
   // The same database across three starts: a PostgreSQL database, or PGlite on disk.
-  const database: DatabaseTarget = POSTGRES_URL ? await freshDatabase(t) : { kind: 'pglite', dataDir: t.testdir() };
+  const database = await fileDatabase(t);
   const start = async (env: Record<string, string> = {}) => {
     const app = await buildApp(testConfig(env), { logger: false, database });
     try {

@@ -6,16 +6,15 @@ import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'kysely';
 import type { components } from '../../generated/openapi.js';
-import { build, call, DATABASE_KIND, freshDatabase, testConfig } from '../helper.js';
+import { build, call, DATABASE_KIND, fileDatabase, testConfig } from '../helper.js';
 import { buildApp } from '../../src/app.js';
-import type { DatabaseTarget } from '../../src/db/connect.js';
 import { deleteExpiredKeys } from '../../src/idempotency/idempotency.repository.js';
 import idempotencySweeper from '../../src/plugins/idempotency-sweeper.js';
 
 type Task = components['schemas']['Task'];
 
 t.test(`a key is replayed by a restarted server on the same database (${DATABASE_KIND})`, async (t) => {
-  const target: DatabaseTarget = DATABASE_KIND === 'postgres' ? await freshDatabase(t) : { kind: 'pglite', dataDir: t.testdir() };
+  const target = await fileDatabase(t);
   const open = async () => {
     const app = await buildApp(testConfig(), { database: target, logger: false });
     await app.ready();
