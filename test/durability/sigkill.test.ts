@@ -53,7 +53,10 @@ async function listAll(base: string, user: string): Promise<Task[]> {
 t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_KIND})`, async (t) => {
   const dir = t.testdir();
   const database = await freshDatabase(t);
-  const env: Record<string, string> = { NODE_ENV: 'test', BETTER_AUTH_SECRET: SECRET, AUTH_RATE_LIMIT_MAX: '0' };
+  // Durability is what is tested here, not the limits: no auth-failure limit, and no load shedding
+  // (on a loaded machine the embedded database's event-loop delay sheds creates and, after the
+  // restart's crash recovery, the listings with 503 overloaded; test/load/overload.test.ts tests that).
+  const env: Record<string, string> = { NODE_ENV: 'test', BETTER_AUTH_SECRET: SECRET, AUTH_RATE_LIMIT_MAX: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' };
   if (database.kind === 'postgres') env.DATABASE_URL = database.url;
   else env.DATA_DIR = dir; // the embedded database on disk, in DATA_DIR/pglite
 
@@ -101,11 +104,8 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   t.ok(inFlightAtKill > 0, `requests were in flight at the kill (${inFlightAtKill})`);
 
   const ackedAttempts = attempts.filter((a) => a.acked);
-  // Under this load the server may shed requests (503 overloaded, src/plugins/load-shedding.ts): a
-  // refusal, not an acknowledgement, so none of those may be stored. Any other answer is a failure.
-  const answered = attempts.filter((a) => a.failed && /^\d{3} /.test(a.failed));
-  const shed = answered.filter((a) => a.failed!.startsWith('503 ') && a.failed!.includes('"error":"overloaded"'));
-  t.same(answered.filter((a) => !shed.includes(a)).map((a) => a.failed), [], 'before the kill, every create that got an answer got a 201 (or was shed with 503 overloaded)');
+  const refused = attempts.filter((a) => a.failed && /^\d{3} /.test(a.failed));
+  t.same(refused.map((a) => a.failed), [], 'before the kill, every create that got an answer got a 201');
   const inDoubt = attempts.filter((a) => !a.acked && !/^\d{3} /.test(a.failed ?? ''));
 
   // The same database, a new process: it must start cleanly (crash recovery, no stale lock).
@@ -131,7 +131,6 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
     t.match(a.acked, { user_id: a.user, title: a.body.title, description: a.body.description ?? null, completed: a.body.completed ?? false });
   }
 
-  t.same(shed.filter((a) => byTitle.has(a.body.title)).map((a) => a.body.title), [], `no create refused with 503 overloaded was stored (${shed.length} were shed)`);
   const sent = new Set(attempts.map((a) => a.body.title));
   t.same([...byTitle.keys()].filter((title) => !sent.has(title)), [], 'no task exists that was never sent');
   const committedInDoubt = inDoubt.filter((a) => byTitle.has(a.body.title));
@@ -178,7 +177,7 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   t.same(await second.exited, { code: 0, signal: null }, 'and shuts down cleanly on SIGTERM');
 
   t.comment(
-    `${DATABASE_KIND}: ${attempts.length} creates sent by ${CLIENTS} clients; ${ackedAttempts.length} acknowledged (201), ${shed.length} shed (503), ` +
+    `${DATABASE_KIND}: ${attempts.length} creates sent by ${CLIENTS} clients; ${ackedAttempts.length} acknowledged (201), ` +
       `${missing.length} of them missing and ${changed.length} changed after the restart; ` +
       `${inDoubt.length} in doubt at the SIGKILL (${inFlightAtKill} in flight when it was sent), ${committedInDoubt.length} of them committed anyway; ` +
       `${retried.length} keyed creates retried after the restart: ${replays} replayed, ${createdOnRetry} created`,
