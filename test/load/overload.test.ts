@@ -44,7 +44,10 @@ t.test('a blocked event loop sheds requests with 503 overloaded, then recovers',
   t.equal(shed.json().error, 'overloaded');
   t.equal(shed.headers['retry-after'], '2');
   const shedMs = elapsed.get('/api/tasks')!;
-  t.ok(shedMs < 20, `answered in ${shedMs.toFixed(2)} ms, without doing the work`);
+  // Within one turn of the hog (200 ms): answered where it arrived, not queued behind the lag or the
+  // database. 20 ms was the bound before, and failed at 21.5 ms on a loaded CI machine; that the create
+  // did nothing is checked below.
+  t.ok(shedMs < 100, `answered in ${shedMs.toFixed(2)} ms, without waiting for a 200 ms turn of the lag`);
   t.equal(ready.statusCode, 503, 'readiness reports the overload');
   t.equal(ready.json().error, 'overloaded');
   t.equal(health.statusCode, 200, 'liveness is never shed');
