@@ -16,11 +16,20 @@ const NEVER_SHED = new Set(['/health']);
 
 export default fp<LoadSheddingOptions>(
   async (app, { maxEventLoopDelayMs, sampleIntervalMs = 1_000 }) => {
+    // The first samples after start-up hold the start-up's own work (PGlite's WebAssembly, crash
+    // recovery, migrations), not load: a restarted process answered its first requests 503 for
+    // about a second. Nothing is shed until two whole samples have been taken since the process
+    // was ready and since it started listening.
+    let sheddingFrom = Infinity;
+    const graceFromNow = () => void (sheddingFrom = performance.now() + 2 * sampleIntervalMs);
+    app.addHook('onReady', async () => graceFromNow());
+    app.addHook('onListen', async () => graceFromNow());
     await app.register(underPressure, {
       maxEventLoopDelay: maxEventLoopDelayMs,
       sampleInterval: sampleIntervalMs,
       pressureHandler: async (request, _reply, type, value) => {
         if (NEVER_SHED.has(request.routeOptions.url ?? '')) return;
+        if (performance.now() < sheddingFrom) return;
         request.log.warn({ type, value }, 'overloaded: request shed');
         throw overloaded();
       },
