@@ -40,7 +40,10 @@ t.test('pool of 1, queue of 2: the overflow gets 503 at once, the queued request
   t.equal(results.filter((r) => r.status >= 500 && r.status !== 503).length, 0, 'no 500');
   t.ok(shed.every((r) => r.body.error === 'service_unavailable' && r.retryAfter === '2'), 'service_unavailable with Retry-After');
   const slowestShed = Math.max(...shed.map((r) => r.ms));
-  t.ok(slowestShed < 300, `all 503s within ${slowestShed.toFixed(0)} ms, while the connection was still held`);
-  t.ok(Math.min(...ok.map((r) => r.ms)) > 700, 'the served ones waited for the connection');
-  t.comment(`503s after at most ${slowestShed.toFixed(1)} ms; the 2 queued served after ${Math.min(...ok.map((r) => r.ms)).toFixed(0)} ms`);
+  // The connection is held until ~900 ms: every 503 must come well before that, and before the first
+  // served answer (300 ms was the bound before, and failed at 314 ms beside CPU-heavy test files).
+  const firstServed = Math.min(...ok.map((r) => r.ms));
+  t.ok(slowestShed < 600 && slowestShed < firstServed, `all 503s within ${slowestShed.toFixed(0)} ms, while the connection was still held`);
+  t.ok(firstServed > 700, 'the served ones waited for the connection');
+  t.comment(`503s after at most ${slowestShed.toFixed(1)} ms; the 2 queued served after ${firstServed.toFixed(0)} ms`);
 });
