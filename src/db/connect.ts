@@ -1,20 +1,18 @@
 // Opens the database: PostgreSQL through pg when a URL is given, else the embedded PGlite.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect, type Driver } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { BoundedPool } from './bounded-pool.js';
 import { useNamedStatements } from './prepared-statements.js';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
 import { typeParsers } from './timestamps.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { LazyDialect } from './lazy-dialect.js';
+import type { LentPGlite, PGliteImage, PGliteSource } from './pglite.js';
 
-// Both dialects use the adapter whose migration lock migrate.ts takes inside the migration
+// The PostgreSQL dialect uses the adapter whose migration lock migrate.ts takes inside the migration
 // transaction (Kysely's own is session-level, unsafe through transaction pooling).
 class PostgresDialectWithMigrationLock extends PostgresDialect {
   override createAdapter(): TransactionLockedMigrationsAdapter {
@@ -22,87 +20,12 @@ class PostgresDialectWithMigrationLock extends PostgresDialect {
   }
 }
 
-class PGliteDialectWithMigrationLock extends PGliteDialect {
-  constructor(
-    pglite: PGlite,
-    /** Called once the database is closed (db.destroy()): releases the data folder's lock. */
-    private readonly onDestroyed: () => void = () => {},
-    /** A lent instance: db.destroy() gives it back instead of closing it. */
-    private readonly giveBack?: () => Promise<void>,
-  ) {
-    super(pglite);
-  }
-
-  override createAdapter(): TransactionLockedMigrationsAdapter {
-    return new TransactionLockedMigrationsAdapter();
-  }
-
-  override createDriver(): Driver {
-    const driver = super.createDriver();
-    if (this.giveBack) return lentDriver(driver, this.giveBack);
-    const destroy = driver.destroy.bind(driver);
-    driver.destroy = async () => {
-      try {
-        await destroy();
-      } finally {
-        this.onDestroyed();
-      }
-    };
-    return driver;
-  }
-}
-
-/** After destroy() the driver refuses queries as a closed one does, and the instance goes back to its owner (once). */
-function lentDriver(driver: Driver, giveBack: () => Promise<void>): Driver {
-  let given: Promise<void> | undefined;
-  const acquire = driver.acquireConnection.bind(driver);
-  driver.acquireConnection = async () => {
-    if (given) throw new Error('PGLite not initialized');
-    return acquire();
-  };
-  driver.destroy = () => (given ??= giveBack());
-  return driver;
-}
-
-/** The extensions the migrations create (src/db/migrations/2026_12_01_0001_task_fields.ts), loaded into PGlite. */
-export const PGLITE_OPTIONS: PGliteOptions = { extensions: { pg_trgm, btree_gin } };
-
 export type DatabaseTarget =
   /** `queueMax`: requests waiting for a connection beyond this fail at once (src/db/bounded-pool.ts); absent or null: unbounded. */
   /** `preparedStatements`: named prepared statements (src/db/prepared-statements.ts); absent: off. */
   | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null; preparedStatements?: boolean }
   /** `dataDir: undefined` keeps the embedded database in memory (tests), started from `image` when given, or on the `lent` instance. */
   | { kind: 'pglite'; dataDir: string | undefined; image?: PGliteImage; lent?: LentPGlite };
-
-/**
- * An open in-memory instance its owner lends to one app at a time (tests reuse one across the apps
- * of a test file: test/support/reused-pglite.ts): db.destroy() calls `giveBack` instead of closing it.
- */
-export interface LentPGlite {
-  readonly pglite: PGlite;
-  giveBack(): Promise<void>;
-}
-
-/**
- * What a new in-memory embedded database can start from instead of an empty one (tests: a migrated
- * template, made once per process): a data folder dumped with PGlite's dumpDataDir(), and PGlite's
- * compiled WebAssembly module and file-system bundle, so the new instance skips initdb (a second
- * WebAssembly instance) and recompiling.
- */
-export interface PGliteImage {
-  readonly dataDir: Blob;
-  readonly wasmModule?: PGliteOptions['pgliteWasmModule'];
-  readonly fsBundle?: Blob;
-}
-
-function inMemoryOptions(image: PGliteImage | undefined): PGliteOptions | undefined {
-  if (!image) return undefined;
-  return {
-    loadDataDir: image.dataDir,
-    ...(image.wasmModule ? { pgliteWasmModule: image.wasmModule } : {}),
-    ...(image.fsBundle ? { fsBundle: image.fsBundle } : {}),
-  };
-}
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
@@ -122,11 +45,6 @@ export interface ConnectOptions {
 
 /** The bound on every query the app sends (docs/OPERATIONS.md, timeouts). */
 export const QUERY_TIMEOUT_MS = 15_000;
-
-/** Kysely over an open PGlite instance, with the migration adapter connect() uses (tests build migrated templates with it). */
-export function overPGlite(pglite: PGlite): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(pglite) });
-}
 
 export function connect(target: DatabaseTarget, options: ConnectOptions = {}): DatabaseHandle {
   if (target.kind === 'postgres') {
@@ -156,17 +74,16 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     });
     return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
-  if (target.dataDir === undefined && target.lent) {
-    const { pglite, giveBack } = target.lent;
-    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(pglite, undefined, giveBack) }), target };
-  }
-  if (target.dataDir === undefined) {
-    return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite({ ...PGLITE_OPTIONS, ...inMemoryOptions(target.image) })) }), target };
-  }
+  const source = pgliteSource(target);
+  return { db: new Kysely<Database>({ dialect: new LazyDialect(() => import('./pglite.js').then((pglite) => pglite.pgliteDialect(source))) }), target };
+}
+
+/** A data folder is locked here, at once, so a second open fails in connect(); PGlite itself loads at the first query. */
+function pgliteSource(target: Extract<DatabaseTarget, { kind: 'pglite' }>): PGliteSource {
+  if (target.dataDir === undefined) return target.lent ? { lent: target.lent } : { image: target.image };
   const dir = path.resolve(target.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const release = lockDataDir(dir);
-  return { db: new Kysely<Database>({ dialect: new PGliteDialectWithMigrationLock(new PGlite(dir, PGLITE_OPTIONS), release) }), target };
+  return { dir, release: lockDataDir(dir) };
 }
 
 /**

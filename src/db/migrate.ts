@@ -16,7 +16,7 @@ import { migrationProvider } from './migrations/index.js';
 const MIGRATION_LOCK_KEY = BigInt('3853314791062309107');
 
 /**
- * The adapter of our dialects (src/db/connect.ts): Kysely's PostgreSQL adapter without its
+ * The adapter of our dialects (src/db/connect.ts, src/db/pglite.ts, src/db/lazy-dialect.ts): Kysely's PostgreSQL adapter without its
  * session-level migration lock, because runs go through {@link migrator}, which holds a
  * transaction-scoped lock around the whole run instead.
  */

@@ -12,7 +12,7 @@
 // instance instead, and the next app gets a new one. One process per test file, so test files
 // never share an instance.
 import { PGlite } from '@electric-sql/pglite';
-import { PGLITE_OPTIONS, type LentPGlite, type PGliteImage } from '../../src/db/connect.js';
+import { PGLITE_OPTIONS, type LentPGlite, type PGliteImage } from '../../src/db/pglite.js';
 import { FINGERPRINT, KEPT_ROWS, TABLES } from './database-fingerprint.js';
 
 interface Template {

@@ -3,7 +3,7 @@
 // - PGlite: a migrated data folder, dumped once (and cached on disk between test processes, keyed
 //   by the migrations' content and PGlite's version), loaded into every new in-memory instance
 //   together with PGlite's compiled WebAssembly, so a new instance runs neither initdb nor the
-//   migrations and compiles nothing (src/db/connect.ts, PGliteImage). An empty database
+//   migrations and compiles nothing (src/db/pglite.ts, PGliteImage). An empty database
 //   (freshDatabase(), the Better Auth test server) starts from a dumped initdb the same way.
 // - PostgreSQL: CREATE DATABASE … TEMPLATE todo_test_template_<hash>, made once under an advisory
 //   lock and kept for the next runs (a new migration has a new hash, so a new template).
@@ -15,7 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type pg from 'pg';
-import { connect, overPGlite, PGLITE_OPTIONS, type PGliteImage } from '../../src/db/connect.js';
+import { connect } from '../../src/db/connect.js';
+import { overPGlite, PGLITE_OPTIONS, type PGliteImage } from '../../src/db/pglite.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
