@@ -29,12 +29,22 @@ export interface StartOptions {
   profileDir?: string;
 }
 
+/** The node flags `npm start` runs the server with (package.json's start script), so ours is measured as users run it. */
+function startFlags(root: string): string[] {
+  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.split(/\s+/);
+  const from = words.indexOf('node');
+  const to = words.indexOf('dist/src/server.js');
+  if (from < 0 || to < from) throw new Error(`package.json's start script is not "… node [flags] dist/src/server.js": ${start}`);
+  return words.slice(from + 1, to);
+}
+
 export async function startServer(kind: ServerKind, options: StartOptions): Promise<Server> {
   const { root, env, logDir } = options;
   const port = await freePort();
   const tsx = (file: string) => ['--import', 'tsx', path.join(root, 'scripts/bench', file)];
   const script = {
-    ours: [path.join(root, 'dist/src/server.js')],
+    ours: [...startFlags(root), path.join(root, 'dist/src/server.js')],
     ceiling: tsx('ceiling-server.ts'),
     oab: tsx('openapi-backend-server.ts'),
     raw: tsx('raw-server.ts'),

@@ -60,7 +60,10 @@ t.test('npm start: compiled, up in seconds; SIGTERM to npm drains the server (50
   // npm's child is node itself (the start script execs it): no shell in between to swallow the signal.
   const [nodePid, ...more] = childrenOf(server.child.pid!);
   t.equal(more.length, 0, 'npm has one child');
-  t.match(readFileSync(`/proc/${nodePid}/cmdline`, 'utf8').replaceAll('\0', ' '), /^node .*dist\/src\/server\.js/, 'and it is the server');
+  const commandLine = readFileSync(`/proc/${nodePid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  t.match(commandLine, /^node .*dist\/src\/server\.js/, 'and it is the server');
+  // The heap limit that keeps V8 from letting garbage pile up to ~100 MiB between collections (docs/OPERATIONS.md, memory).
+  t.match(commandLine, / --max-old-space-size=1024 /, 'with the heap limit');
 
   // A client that keeps calling on its keep-alive connection through the signal, until the server
   // tells it (Connection: close) to go elsewhere, as a balancer does.
