@@ -62,8 +62,8 @@ t.test('npm start: compiled, up in seconds; SIGTERM to npm drains the server (50
   t.equal(more.length, 0, 'npm has one child');
   const commandLine = readFileSync(`/proc/${nodePid}/cmdline`, 'utf8').replaceAll('\0', ' ');
   t.match(commandLine, /^node .*dist\/src\/server\.js/, 'and it is the server');
-  // The heap limit that keeps V8 from letting garbage pile up to ~100 MiB between collections (docs/OPERATIONS.md, memory).
-  t.match(commandLine, / --max-old-space-size=1024 /, 'with the heap limit');
+  // The heap settings that keep the process under 200 MiB under load (docs/OPERATIONS.md, "Memory").
+  t.match(commandLine, / --max-semi-space-size=32 --max-old-space-size=1024 /, 'with the heap settings');
 
   // A client that keeps calling on its keep-alive connection through the signal, until the server
   // tells it (Connection: close) to go elsewhere, as a balancer does.
