@@ -72,6 +72,7 @@ export async function redisCounterStore(url: string, keyPrefix: string, log: Fas
   };
   redis.on('error', fail);
   redis.on('ready', succeed);
+  await firstConnection(redis);
   return {
     redis,
     keyPrefix,
@@ -84,4 +85,22 @@ export async function redisCounterStore(url: string, keyPrefix: string, log: Fas
       redis.disconnect();
     },
   };
+}
+
+/**
+ * Start-up waits for the first connection, at most CONNECT_TIMEOUT_MS: without it a new process
+ * served its first requests before the client was ready, and each of those went uncounted (the
+ * client queues nothing). Past the wait the process starts anyway, uncounted until Redis answers.
+ */
+async function firstConnection(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, CONNECT_TIMEOUT_MS);
+    redis.once('ready', done);
+  });
 }
