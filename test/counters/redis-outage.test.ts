@@ -7,8 +7,7 @@ import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { assertMatchesContract, FORGED_AUTHORIZATION, freshDatabase, testConfig, tokenFor } from '../helper.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
-import { REDIS_URL, redisMissing, skipBanner, uniquePrefix } from '../support/redis.js';
+import { proxiedRedis, redisMissing, skipBanner, uniquePrefix } from '../support/redis.js';
 
 const BAD = FORGED_AUTHORIZATION;
 const MAX = 5;
@@ -19,18 +18,13 @@ if (missing) {
   t.skip(skipBanner(missing), () => {});
 } else {
   t.test('Redis cut and hung under load: served throughout, reported on /ready, counting resumes', async (t) => {
-    const target = new URL(REDIS_URL);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
-    t.teardown(() => proxy.close());
+    const { proxy, url } = await proxiedRedis(t);
     const { prefix, cleanUp } = uniquePrefix();
     t.teardown(cleanUp);
-    const viaProxy = new URL(REDIS_URL);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
 
     const logs: Array<{ event?: string }> = [];
     const app = await buildApp(
-      testConfig({ REDIS_URL: viaProxy.toString(), REDIS_KEY_PREFIX: prefix, AUTH_RATE_LIMIT_MAX: String(MAX), LOG_LEVEL: 'info' }),
+      testConfig({ REDIS_URL: url, REDIS_KEY_PREFIX: prefix, AUTH_RATE_LIMIT_MAX: String(MAX), LOG_LEVEL: 'info' }),
       { database: await freshDatabase(t), logger: { write: (line) => void logs.push(JSON.parse(line)) } },
     );
     t.teardown(() => app.close());

@@ -8,8 +8,8 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { redisCounterStore } from '../../src/counters/counter-store.js';
 import { assertMatchesContract, FORGED_AUTHORIZATION, freshDatabase, testConfig, tokenFor } from '../helper.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { REDIS_URL, redisMissing, skipBanner, uniquePrefix } from '../support/redis.js';
+import type { TcpProxy } from '../support/tcp-proxy.js';
+import { proxiedRedis, redisMissing, skipBanner, uniquePrefix } from '../support/redis.js';
 
 async function failFrom(app: FastifyInstance, address: string): Promise<number> {
   const res = await app.inject({ method: 'GET', url: '/api/tasks', remoteAddress: address, headers: { authorization: FORGED_AUTHORIZATION } });
@@ -19,18 +19,13 @@ async function failFrom(app: FastifyInstance, address: string): Promise<number> 
 
 /** An app whose Redis is behind a proxy that holds every connection until the test restores it; MAX 1 failure per address. */
 async function appBehindStalledRedis(t: Test): Promise<{ proxy: TcpProxy; start: Promise<FastifyInstance> }> {
-  const target = new URL(REDIS_URL);
-  const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
-  t.teardown(() => proxy.close());
+  const { proxy, url } = await proxiedRedis(t);
   proxy.stall();
   const { prefix, cleanUp } = uniquePrefix();
   t.teardown(cleanUp);
-  const viaProxy = new URL(REDIS_URL);
-  viaProxy.hostname = '127.0.0.1';
-  viaProxy.port = String(proxy.port);
   const database = await freshDatabase(t);
   const start = (async () => {
-    const app = await buildApp(testConfig({ REDIS_URL: viaProxy.toString(), REDIS_KEY_PREFIX: prefix, AUTH_RATE_LIMIT_MAX: '1' }), { database });
+    const app = await buildApp(testConfig({ REDIS_URL: url, REDIS_KEY_PREFIX: prefix, AUTH_RATE_LIMIT_MAX: '1' }), { database });
     t.teardown(() => app.close());
     await app.ready();
     return app;
@@ -45,15 +40,13 @@ if (missing) {
 } else {
   t.test('Redis slow to answer at start: the store is ready when start-up goes on, and the first failure is counted', async (t) => {
     // The store alone: it resolves only once connected (it used to resolve at once, still connecting).
-    const target = new URL(REDIS_URL);
-    const slow = await startTcpProxy(target.hostname, Number(target.port || 6379));
-    t.teardown(() => slow.close());
+    const { proxy: slow, url: slowUrl } = await proxiedRedis(t);
     slow.stall();
     const { prefix, cleanUp } = uniquePrefix();
     t.teardown(cleanUp);
     const began = Date.now();
     setTimeout(() => slow.restore(), 300);
-    const store = await redisCounterStore(`redis://127.0.0.1:${slow.port}`, prefix, { warn: () => {}, info: () => {} } as unknown as FastifyBaseLogger);
+    const store = await redisCounterStore(slowUrl, prefix, { warn: () => {}, info: () => {} } as unknown as FastifyBaseLogger);
     t.teardown(() => store.close());
     t.ok(Date.now() - began >= 290, `resolved after Redis answered (${Date.now() - began} ms)`);
     t.same(store.status(), { store: 'redis', healthy: true }, 'and connected');

@@ -2,6 +2,8 @@
 // shared (other runs, other people), so every test uses a key prefix of its own and deletes it.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { Test } from 'tap';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -41,4 +43,15 @@ export function uniquePrefix(url = REDIS_URL): { prefix: string; cleanUp: () => 
 /** A loud skip line, for the test output and the CI log. */
 export function skipBanner(reason: string): string {
   return `!!! SKIPPED (needs Redis): ${reason}`;
+}
+
+/** REDIS_URL through a TCP proxy the test can cut, stall and restore (test/support/tcp-proxy.ts), closed at teardown. */
+export async function proxiedRedis(t: Test): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(REDIS_URL);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+  t.teardown(() => proxy.close());
+  const url = new URL(REDIS_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return { proxy, url: url.toString() };
 }
