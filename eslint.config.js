@@ -3,8 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const taskTableAccess = {
-  selector:
-    "CallExpression[callee.property.name=/^(selectFrom|updateTable|deleteFrom|insertInto)$/][arguments.0.value='tasks']",
+  selector: "CallExpression[callee.property.name=/^(selectFrom|updateTable|deleteFrom|insertInto)$/][arguments.0.value='tasks']",
   message: 'Build task queries through ownedTasks() in src/tasks/owned-tasks.ts, so every query is filtered by its owner.',
 };
 

@@ -14,7 +14,11 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 
 const { values } = parseArgs({
-  options: { requests: { type: 'string', default: '5000' }, limits: { type: 'string', default: '0,20' }, 'database-url': { type: 'string' } },
+  options: {
+    requests: { type: 'string', default: '5000' },
+    limits: { type: 'string', default: '0,20' },
+    'database-url': { type: 'string' },
+  },
 });
 const N = Number(values.requests);
 const SECRET = randomBytes(32).toString('hex');
@@ -23,7 +27,9 @@ const ISSUER = 'http://auth.bench';
 // A JWKS with one Ed25519 key (Better Auth's default).
 const ed = generateKeyPairSync('ed25519');
 const kid = randomUUID();
-const jwks = createServer((_req, res) => res.end(JSON.stringify({ keys: [{ ...ed.publicKey.export({ format: 'jwk' }), kid, alg: 'EdDSA', use: 'sig' }] })));
+const jwks = createServer((_req, res) =>
+  res.end(JSON.stringify({ keys: [{ ...ed.publicKey.export({ format: 'jwk' }), kid, alg: 'EdDSA', use: 'sig' }] })),
+);
 await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
 const edPem = ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const edSign = createSigner({ key: edPem, algorithm: 'EdDSA', kid, expiresIn: 900_000 });
@@ -31,7 +37,8 @@ const edSignExpired = createSigner({ key: edPem, algorithm: 'EdDSA', kid });
 const hsSign = createSigner({ key: SECRET, algorithm: 'HS256', expiresIn: 900_000 });
 const hsSignRaw = createSigner({ key: SECRET, algorithm: 'HS256' });
 const now = () => Math.floor(Date.now() / 1000);
-const tamper = (token: string) => `${token.slice(0, token.lastIndexOf('.') + 1)}${randomBytes(token.length - token.lastIndexOf('.') > 60 ? 64 : 32).toString('base64url')}`;
+const tamper = (token: string) =>
+  `${token.slice(0, token.lastIndexOf('.') + 1)}${randomBytes(token.length - token.lastIndexOf('.') > 60 ? 64 : 32).toString('base64url')}`;
 
 const KINDS: Record<string, () => string | undefined> = {
   'no token': () => undefined,
@@ -40,9 +47,16 @@ const KINDS: Record<string, () => string | undefined> = {
   'expired EdDSA (distinct tokens)': () => `Bearer ${edSignExpired({ sub: randomUUID(), iss: ISSUER, aud: ISSUER, exp: now() - 3600 })}`,
   'bad HS256 signature (distinct tokens)': () => `Bearer ${tamper(hsSign({ sub: randomUUID() }))}`,
   'bad EdDSA signature (distinct tokens)': () => `Bearer ${tamper(edSign({ sub: randomUUID(), iss: ISSUER, aud: ISSUER }))}`,
-  'bad EdDSA signature (one token, repeated)': ((token) => () => token)(`Bearer ${tamper(edSign({ sub: 'x', iss: ISSUER, aud: ISSUER }))}`),
-  'valid EdDSA, distinct tokens (a first sight each)': () => `Bearer ${edSign({ sub: 'bench-user', iss: ISSUER, aud: ISSUER, jti: randomUUID() })}`,
-  'valid EdDSA, one token (cached)': ((token) => () => token)(`Bearer ${edSign({ sub: 'bench-user', iss: ISSUER, aud: ISSUER })}`),
+  'bad EdDSA signature (one token, repeated)': (
+    (token) => () =>
+      token
+  )(`Bearer ${tamper(edSign({ sub: 'x', iss: ISSUER, aud: ISSUER }))}`),
+  'valid EdDSA, distinct tokens (a first sight each)': () =>
+    `Bearer ${edSign({ sub: 'bench-user', iss: ISSUER, aud: ISSUER, jti: randomUUID() })}`,
+  'valid EdDSA, one token (cached)': (
+    (token) => () =>
+      token
+  )(`Bearer ${edSign({ sub: 'bench-user', iss: ISSUER, aud: ISSUER })}`),
 };
 
 async function measure(limit: string) {
@@ -56,17 +70,27 @@ async function measure(limit: string) {
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
   });
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-    // The embedded database by default (in memory); a PostgreSQL database (it gets the app's tables) starts faster on a busy machine.
+  // The embedded database by default (in memory); a PostgreSQL database (it gets the app's tables) starts faster on a busy machine.
   const url = values['database-url'];
   const database = url ? { kind: 'postgres' as const, url, poolMax: 10 } : { kind: 'pglite' as const, dataDir: undefined };
   const app = await buildApp(config, { database, logger: discard as never });
   await app.ready();
-  await app.inject({ method: 'GET', url: '/api/tasks', headers: { authorization: `Bearer ${edSign({ sub: 'bench-user', iss: ISSUER, aud: ISSUER })}` } });
+  await app.inject({
+    method: 'GET',
+    url: '/api/tasks',
+    headers: { authorization: `Bearer ${edSign({ sub: 'bench-user', iss: ISSUER, aud: ISSUER })}` },
+  });
   // Warm every path up first (JIT), from an address of its own, so the first kind measured is not the slowest.
   for (let round = 0; round < 3; round++) {
     for (const make of Object.values(KINDS)) {
       const warm = make();
-      for (let i = 0; i < 100; i++) await app.inject({ method: 'GET', url: '/api/tasks', remoteAddress: '198.51.100.201', headers: warm ? { authorization: warm } : {} });
+      for (let i = 0; i < 100; i++)
+        await app.inject({
+          method: 'GET',
+          url: '/api/tasks',
+          remoteAddress: '198.51.100.201',
+          headers: warm ? { authorization: warm } : {},
+        });
     }
   }
   console.log(`\nAUTH_RATE_LIMIT_MAX=${limit}   (${N} requests of each kind from one address; CPU µs per request, statuses)`);
@@ -80,7 +104,12 @@ async function measure(limit: string) {
     const address = `203.0.113.${Object.keys(KINDS).indexOf(name) + 1}`; // a fresh count for each kind
     const before = process.cpuUsage();
     for (const authorization of tokens) {
-      const res = await app.inject({ method: 'GET', url: '/api/tasks', remoteAddress: address, headers: authorization ? { authorization } : {} });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/api/tasks',
+        remoteAddress: address,
+        headers: authorization ? { authorization } : {},
+      });
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     }
     const used = process.cpuUsage(before);

@@ -55,9 +55,15 @@ export async function render(): Promise<Map<string, string>> {
     const id = requireOperationId(op);
     const parameters = (op.parameters ?? []) as Parameter[];
     const parts: Partial<Record<Part, boolean>> = {};
-    for (const [part, location] of [['params', 'path'], ['querystring', 'query'], ['headers', 'header']] as const) {
+    for (const [part, location] of [
+      ['params', 'path'],
+      ['querystring', 'query'],
+      ['headers', 'header'],
+    ] as const) {
       // Node.js gives header names in lower case; the contract spells them as HTTP does.
-      const named = parameters.filter((p) => p.in === location).map((p) => (location === 'header' ? { ...p, name: p.name.toLowerCase() } : p));
+      const named = parameters
+        .filter((p) => p.in === location)
+        .map((p) => (location === 'header' ? { ...p, name: p.name.toLowerCase() } : p));
       const schema = parameterSchema(named, part === 'params');
       if (!schema) continue;
       paramExports.add(`${id}_${part}`, schema);

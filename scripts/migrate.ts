@@ -19,14 +19,23 @@ if (!['status', 'up', 'down', 'latest', 'to', 'online'].includes(command) || (co
 }
 
 const env = environment();
-const database = databaseTarget(loadConfig({ ...env, NODE_ENV: env.NODE_ENV === 'production' ? 'production' : 'development', BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET || 'unused-by-migrations' }));
+const database = databaseTarget(
+  loadConfig({
+    ...env,
+    NODE_ENV: env.NODE_ENV === 'production' ? 'production' : 'development',
+    BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET || 'unused-by-migrations',
+  }),
+);
 // No query timeout: an index build on a large table takes minutes (the app's 15 s would roll it back).
 const { db } = connect(database, { queryTimeoutMs: null });
 try {
   console.log(`database: ${describeTarget(database)}`);
   const m = migrator(db);
   if (command === 'online') {
-    if (database.kind !== 'postgres') throw new Error('online is for PostgreSQL (DATABASE_URL); the embedded database has one connection and no concurrent writers to spare');
+    if (database.kind !== 'postgres')
+      throw new Error(
+        'online is for PostgreSQL (DATABASE_URL); the embedded database has one connection and no concurrent writers to spare',
+      );
     await onlineSteps(db, (line) => console.log(line));
     await shortSearchOnlineSteps(db, (line) => console.log(line));
     console.log('done: now run npm run migrate -- latest (or start the server), which finds everything in place');

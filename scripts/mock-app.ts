@@ -47,7 +47,8 @@ export async function buildMockApp(options: { logger?: boolean } = {}): Promise<
         })),
       }),
     notFound: (_c: Context, requestId: string): Answer => apiError(404, 'route_not_found', 'Not Found', 'No such route.', requestId),
-    methodNotAllowed: (_c: Context, requestId: string): Answer => apiError(404, 'route_not_found', 'Not Found', 'No such route.', requestId),
+    methodNotAllowed: (_c: Context, requestId: string): Answer =>
+      apiError(404, 'route_not_found', 'Not Found', 'No such route.', requestId),
   });
   await api.init();
 

@@ -9,7 +9,6 @@ const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
 const app = await buildMockApp();
 const address = await app.listen({ host: config.host, port: config.port });
 process.stdout.write(
-  `Mock Todo API (contract examples, no database, no token needed, any CORS origin) at ${address}\n` +
-    `  curl -s ${address}/api/tasks\n`,
+  `Mock Todo API (contract examples, no database, no token needed, any CORS origin) at ${address}\n` + `  curl -s ${address}/api/tasks\n`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.close().then(() => process.exit(0)));

@@ -25,5 +25,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tap = join(root, 'node_modules', '.bin', 'tap');
 const started = Date.now();
 const result = spawnSync(tap, ['--timeout=0', 'test/security/model.test.ts'], { cwd: root, env, stdio: 'inherit' });
-console.log(`test:model: ${env.MODEL_RUNS ?? 'default'} runs, exit ${result.status ?? result.signal}, ${((Date.now() - started) / 1000).toFixed(1)} s wall`);
+console.log(
+  `test:model: ${env.MODEL_RUNS ?? 'default'} runs, exit ${result.status ?? result.signal}, ${((Date.now() - started) / 1000).toFixed(1)} s wall`,
+);
 process.exit(result.status ?? 1);

@@ -37,7 +37,13 @@ export interface AppOverrides {
 
 export function databaseTarget(config: Config): DatabaseTarget {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, poolMax: config.dbPoolMax, queueMax: config.dbPoolQueueMax, preparedStatements: config.dbPreparedStatements }
+    ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        poolMax: config.dbPoolMax,
+        queueMax: config.dbPoolQueueMax,
+        preparedStatements: config.dbPreparedStatements,
+      }
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 

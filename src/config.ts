@@ -181,12 +181,19 @@ function parseTrustProxy(value: string): TrustProxy {
     return Number(v);
   }
   if (v === 'true') {
-    throw new ConfigError('TRUST_PROXY=true would let any client choose its own address with X-Forwarded-For; give the proxies\' addresses/CIDRs or a hop count');
+    throw new ConfigError(
+      "TRUST_PROXY=true would let any client choose its own address with X-Forwarded-For; give the proxies' addresses/CIDRs or a hop count",
+    );
   }
-  const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const bad = entries.filter((e) => !isAddressOrCidr(e));
   if (entries.length === 0 || bad.length > 0) {
-    throw new ConfigError(`TRUST_PROXY must be false, a hop count, or comma-separated IP addresses/CIDRs (or loopback, linklocal, uniquelocal); not "${bad.join(',') || value}"`);
+    throw new ConfigError(
+      `TRUST_PROXY must be false, a hop count, or comma-separated IP addresses/CIDRs (or loopback, linklocal, uniquelocal); not "${bad.join(',') || value}"`,
+    );
   }
   return entries;
 }
@@ -207,24 +214,34 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const betterAuthUrl = raw.BETTER_AUTH_URL === undefined ? undefined : betterAuthOrigin(raw.BETTER_AUTH_URL);
   const jwksUrl = raw.JWKS_URL ?? (raw.BETTER_AUTH_URL === undefined ? undefined : betterAuthJwksUrl(raw.BETTER_AUTH_URL));
-  const jwksAlgorithms = raw.JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
+  const jwksAlgorithms = raw.JWT_ALGORITHMS.split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   const unknown = jwksAlgorithms.filter((a) => !ASYMMETRIC_ALGORITHMS.includes(a));
   if (unknown.length > 0 || jwksAlgorithms.length === 0) {
-    throw new ConfigError(`JWT_ALGORITHMS must list asymmetric algorithms among ${ASYMMETRIC_ALGORITHMS.join(', ')}; got "${raw.JWT_ALGORITHMS}"`);
+    throw new ConfigError(
+      `JWT_ALGORITHMS must list asymmetric algorithms among ${ASYMMETRIC_ALGORITHMS.join(', ')}; got "${raw.JWT_ALGORITHMS}"`,
+    );
   }
   // Node refuses a headers timeout longer than the request timeout (the whole request, headers included).
   if (raw.HEADERS_TIMEOUT_SECONDS > raw.REQUEST_TIMEOUT_SECONDS) {
-    throw new ConfigError(`HEADERS_TIMEOUT_SECONDS (${raw.HEADERS_TIMEOUT_SECONDS}) must not exceed REQUEST_TIMEOUT_SECONDS (${raw.REQUEST_TIMEOUT_SECONDS})`);
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_SECONDS (${raw.HEADERS_TIMEOUT_SECONDS}) must not exceed REQUEST_TIMEOUT_SECONDS (${raw.REQUEST_TIMEOUT_SECONDS})`,
+    );
   }
   if (raw.DRAIN_DELAY_SECONDS !== undefined && raw.DRAIN_DELAY_SECONDS >= raw.SHUTDOWN_TIMEOUT_SECONDS) {
-    throw new ConfigError(`DRAIN_DELAY_SECONDS (${raw.DRAIN_DELAY_SECONDS}) must be below SHUTDOWN_TIMEOUT_SECONDS (${raw.SHUTDOWN_TIMEOUT_SECONDS})`);
+    throw new ConfigError(
+      `DRAIN_DELAY_SECONDS (${raw.DRAIN_DELAY_SECONDS}) must be below SHUTDOWN_TIMEOUT_SECONDS (${raw.SHUTDOWN_TIMEOUT_SECONDS})`,
+    );
   }
   // Unset: 2 s, or half the shutdown timeout when that is shorter (so a short SHUTDOWN_TIMEOUT_SECONDS still drains).
   const drainDelaySeconds = raw.DRAIN_DELAY_SECONDS ?? Math.min(2, raw.SHUTDOWN_TIMEOUT_SECONDS / 2);
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY);
   if (raw.NODE_ENV === 'production') {
     if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
-      throw new ConfigError('refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)');
+      throw new ConfigError(
+        'refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)',
+      );
     }
     if (raw.BETTER_AUTH_SECRET && Buffer.byteLength(raw.BETTER_AUTH_SECRET) < 32) {
       throw new ConfigError('refusing to start in production with a BETTER_AUTH_SECRET shorter than 32 bytes');
@@ -244,7 +261,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     migrateOnStart: raw.MIGRATE_ON_START ?? raw.NODE_ENV !== 'production',
     bodyLimit: raw.BODY_LIMIT,
     dbPoolQueueMax: raw.DB_POOL_QUEUE_MAX > 0 ? raw.DB_POOL_QUEUE_MAX : null,
-    dbPreparedStatements: raw.DB_PREPARED_STATEMENTS === 'auto' ? !(raw.DATABASE_URL && looksPooled(raw.DATABASE_URL)) : raw.DB_PREPARED_STATEMENTS === 'on',
+    dbPreparedStatements:
+      raw.DB_PREPARED_STATEMENTS === 'auto' ? !(raw.DATABASE_URL && looksPooled(raw.DATABASE_URL)) : raw.DB_PREPARED_STATEMENTS === 'on',
     http: {
       requestTimeoutMs: raw.REQUEST_TIMEOUT_SECONDS * 1000,
       headersTimeoutMs: raw.HEADERS_TIMEOUT_SECONDS * 1000,
@@ -252,7 +270,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     overloadMaxEventLoopDelayMs: raw.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS > 0 ? raw.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS : null,
-    corsOrigins: raw.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: raw.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     auth: {
       secret: raw.BETTER_AUTH_SECRET,
       betterAuthUrl,

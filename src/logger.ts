@@ -21,5 +21,8 @@ export function loggerOptions(
   const base = { level: config.logLevel, redact: REDACT };
   if (destination) return { ...base, stream: destination };
   if (!prettyLogs(config, stdoutIsTerminal)) return base;
-  return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } } };
+  return {
+    ...base,
+    transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } },
+  };
 }

@@ -30,7 +30,13 @@ t.test('values are parsed and validated', async (t) => {
 });
 
 t.test('bad values are refused with a one-line reason', async (t) => {
-  for (const env of [{ PORT: 'eighty' }, { PORT: '70000' }, { DATABASE_URL: 'mysql://x' }, { LOG_LEVEL: 'loud' }, { NODE_ENV: 'staging' }]) {
+  for (const env of [
+    { PORT: 'eighty' },
+    { PORT: '70000' },
+    { DATABASE_URL: 'mysql://x' },
+    { LOG_LEVEL: 'loud' },
+    { NODE_ENV: 'staging' },
+  ]) {
     t.throws(() => loadConfig(env), ConfigError, JSON.stringify(env));
   }
   const error = t.throws(() => loadConfig({ PORT: 'eighty' })) as Error;
@@ -54,7 +60,7 @@ t.test('only the given variables are read: empty ones are unset even when proces
   t.equal(config.databaseUrl, undefined);
   t.equal(config.migrateOnStart, true);
   t.equal(config.nodeEnv, 'development', 'NODE_ENV= (empty) is development');
-  t.equal(config.port, 8000, 'process.env is not read behind the caller\'s back');
+  t.equal(config.port, 8000, "process.env is not read behind the caller's back");
 });
 
 t.test('environment(): the .env file under the process environment; empty values unset on both sides', async (t) => {
@@ -80,7 +86,10 @@ t.test('.env.example documents every variable and loads as it is', async (t) => 
 });
 
 t.test('production: a short secret refuses; a JWKS alone is enough; algorithms are an asymmetric allow-list', async (t) => {
-  t.throws(() => loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: 'x'.repeat(31) }), { name: 'ConfigError', message: /shorter than 32 bytes/ });
+  t.throws(() => loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: 'x'.repeat(31) }), {
+    name: 'ConfigError',
+    message: /shorter than 32 bytes/,
+  });
   const jwksOnly = loadConfig({ NODE_ENV: 'production', BETTER_AUTH_URL: 'https://auth.example.com/' });
   t.equal(jwksOnly.auth.jwksUrl, 'https://auth.example.com/api/auth/jwks');
   t.same(jwksOnly.auth.jwksAlgorithms, ['EdDSA', 'ES256', 'ES512', 'PS256', 'RS256']);

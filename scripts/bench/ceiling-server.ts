@@ -43,7 +43,9 @@ app.get('/ready', async () => {
 });
 
 app.get('/api/tasks', async (request) => {
-  const { rows } = await query('list', 'select * from tasks where user_id=$1 order by created_at asc, id asc limit 101 offset 0', [userOf(request)]);
+  const { rows } = await query('list', 'select * from tasks where user_id=$1 order by created_at asc, id asc limit 101 offset 0', [
+    userOf(request),
+  ]);
   return rows.slice(0, 100);
 });
 
@@ -52,16 +54,19 @@ app.get('/api/tasks/:id', async (request: WithId, reply: FastifyReply) => {
   return rows[0] ?? reply.code(404).send({ error: 'not_found' });
 });
 
-app.post('/api/tasks', async (request: FastifyRequest<{ Body: { title: string; description?: string | null; completed?: boolean } }>, reply: FastifyReply) => {
-  const { title, description = null, completed = false } = request.body;
-  const { rows } = await query('create', 'insert into tasks(user_id,title,description,completed) values ($1,$2,$3,$4) returning *', [
-    userOf(request),
-    title,
-    description,
-    completed,
-  ]);
-  return reply.code(201).send(rows[0]);
-});
+app.post(
+  '/api/tasks',
+  async (request: FastifyRequest<{ Body: { title: string; description?: string | null; completed?: boolean } }>, reply: FastifyReply) => {
+    const { title, description = null, completed = false } = request.body;
+    const { rows } = await query('create', 'insert into tasks(user_id,title,description,completed) values ($1,$2,$3,$4) returning *', [
+      userOf(request),
+      title,
+      description,
+      completed,
+    ]);
+    return reply.code(201).send(rows[0]);
+  },
+);
 
 app.patch('/api/tasks/:id', async (request: FastifyRequest<{ Params: { id: string }; Body: { title: string } }>, reply: FastifyReply) => {
   const { rows } = await query('update', 'update tasks set title=$3, updated_at=now() where user_id=$1 and id=$2 returning *', [
@@ -73,10 +78,11 @@ app.patch('/api/tasks/:id', async (request: FastifyRequest<{ Params: { id: strin
 });
 
 app.patch('/api/tasks/:id/complete', async (request: WithId, reply: FastifyReply) => {
-  const { rows } = await query('toggle', 'update tasks set completed = not completed, updated_at=now() where user_id=$1 and id=$2 returning *', [
-    userOf(request),
-    request.params.id,
-  ]);
+  const { rows } = await query(
+    'toggle',
+    'update tasks set completed = not completed, updated_at=now() where user_id=$1 and id=$2 returning *',
+    [userOf(request), request.params.id],
+  );
   return rows[0] ?? reply.code(404).send({ error: 'not_found' });
 });
 

@@ -105,7 +105,8 @@ async function checker(call: Call, token: string, stop: () => boolean, problems:
     created.push(id);
     const read = await call('GET', `/api/tasks/${id}`, token);
     if (read.status === 503 && (read.json as { error?: string }).error === 'overloaded') shed.n++;
-    else if (read.status !== 200 || (read.json as { title?: string }).title !== title) problems.push(`checker: GET of the task just created answered ${read.status}`);
+    else if (read.status !== 200 || (read.json as { title?: string }).title !== title)
+      problems.push(`checker: GET of the task just created answered ${read.status}`);
   }
   return created;
 }
@@ -117,7 +118,15 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'todo-embedded-bench-'));
   const secret = randomBytes(32).toString('base64url');
   // What `npm start` runs with no DATABASE_URL: development, PGlite under DATA_DIR, migrated on start.
-  const env = { NODE_ENV: 'development', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', DATA_DIR: dataDir, BETTER_AUTH_SECRET: secret, AUTH_RATE_LIMIT_MAX: '0', ...(args['no-shedding'] ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' } : {}) };
+  const env = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    DATA_DIR: dataDir,
+    BETTER_AUTH_SECRET: secret,
+    AUTH_RATE_LIMIT_MAX: '0',
+    ...(args['no-shedding'] ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' } : {}),
+  };
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL }); // only for measure()'s PostgreSQL accounting: none here
   await admin.connect();
   const problems: string[] = [];
@@ -126,7 +135,10 @@ async function main(): Promise<void> {
     const call = caller(`http://127.0.0.1:${server.port}`);
     const data = await seed(server.port, secret, USERS, TASKS_PER_USER);
     const checkerUser = data.writers[0]!;
-    const shedLines = () => readFileSync(server.logFile, 'utf8').split('\n').filter((l) => l.includes('"msg":"overloaded: request shed"')).length;
+    const shedLines = () =>
+      readFileSync(server.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"msg":"overloaded: request shed"')).length;
     await sleep(1000);
     const shedBeforeLoad = shedLines(); // seeding retries its sheds
     const generator = wrkGenerator(data, { connections: CONNECTIONS, threads: 2, dir: outDir });
@@ -153,7 +165,9 @@ async function main(): Promise<void> {
         }
         if (scenario === 'mixed') runsWithCreates++;
         if (round > 0) measured.push(m);
-        log(`${scenario} ${round === 0 ? 'warm-up' : `round ${round}/${RUNS}`}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} p95 ${m.p95.toFixed(2)} p99 ${m.p99.toFixed(2)} ms, ≥400 ${m.non2xx}, errors ${m.errors + m.timeouts}; server CPU ${((m.serverCpu ?? 0) * 100).toFixed(0)} %, RSS ${m.serverRssMiB?.toFixed(0)} MiB`);
+        log(
+          `${scenario} ${round === 0 ? 'warm-up' : `round ${round}/${RUNS}`}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} p95 ${m.p95.toFixed(2)} p99 ${m.p99.toFixed(2)} ms, ≥400 ${m.non2xx}, errors ${m.errors + m.timeouts}; server CPU ${((m.serverCpu ?? 0) * 100).toFixed(0)} %, RSS ${m.serverRssMiB?.toFixed(0)} MiB`,
+        );
       }
     }
 
@@ -164,7 +178,10 @@ async function main(): Promise<void> {
     const shedLogged = shedLines() - shedBeforeLoad;
     const counted = loadNon2xx + checkerShed.n;
     const inFlight = CONNECTIONS * SCENARIOS.length * (RUNS + 1);
-    if (shedLogged < counted || shedLogged > counted + inFlight) problems.push(`${loadNon2xx} answers ≥ 400 from wrk and ${checkerShed.n} shed checker requests, but the server logged ${shedLogged} sheds during the load: something else failed`);
+    if (shedLogged < counted || shedLogged > counted + inFlight)
+      problems.push(
+        `${loadNon2xx} answers ≥ 400 from wrk and ${checkerShed.n} shed checker requests, but the server logged ${shedLogged} sheds during the load: something else failed`,
+      );
 
     // The proof: everything the load wrote is there and consistent.
     const check = patient(call);
@@ -182,7 +199,8 @@ async function main(): Promise<void> {
       const ids = await walk(check, user.token);
       const stats = await check('GET', '/api/tasks/stats', user.token);
       const total = (stats.json as { total?: number }).total;
-      if (stats.status !== 200 || total !== ids.length) problems.push(`${user.id}: stats total ${total} but the list walks ${ids.length} tasks`);
+      if (stats.status !== 200 || total !== ids.length)
+        problems.push(`${user.id}: stats total ${total} but the list walks ${ids.length} tasks`);
       if (new Set(ids).size !== ids.length) problems.push(`${user.id}: the walk returned a task twice`);
       if (user.taskIds) {
         const seeded = new Set(user.taskIds);
@@ -192,10 +210,14 @@ async function main(): Promise<void> {
       else writerTasks += ids.length - checked.length;
     }
     // wrk's successful creates (create scenario) ≤ the writers' tasks (+ mixed's creates and those in flight at each stop).
-    if (writerTasks < createsCounted) problems.push(`the writers hold ${writerTasks} tasks, fewer than the ${createsCounted} creates wrk counted`);
+    if (writerTasks < createsCounted)
+      problems.push(`the writers hold ${writerTasks} tasks, fewer than the ${createsCounted} creates wrk counted`);
 
     const lines = [
-      `PGlite (embedded), wrk 2 threads, ${CONNECTIONS} connections, medians of ${RUNS} × ${SECONDS} s after a ${WARMUP} s warm-up; ${USERS} users × ${TASKS_PER_USER} tasks; ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+      `PGlite (embedded), wrk 2 threads, ${CONNECTIONS} connections, medians of ${RUNS} × ${SECONDS} s after a ${WARMUP} s warm-up; ${USERS} users × ${TASKS_PER_USER} tasks; ${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
       '',
       '| scenario | 2xx req/s | shed (503) | p50 ms | p95 ms | p99 ms | server µs per 2xx | peak RSS MiB |',
       '|---|---|---|---|---|---|---|---|',

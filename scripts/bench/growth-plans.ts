@@ -26,24 +26,44 @@ export interface PlanFigures {
   read: number;
 }
 
-const shapeOf = (n: Node): string => [`${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''}`, ...(n.Plans ?? []).map(shapeOf)].join(' > ');
+const shapeOf = (n: Node): string =>
+  [`${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''}`, ...(n.Plans ?? []).map(shapeOf)].join(' > ');
 
-async function explain(db: Kysely<Database>, query: Compilable | CompiledQuery): Promise<{ shape: string; ms: number; hit: number; read: number }> {
+async function explain(
+  db: Kysely<Database>,
+  query: Compilable | CompiledQuery,
+): Promise<{ shape: string; ms: number; hit: number; read: number }> {
   const compiled = 'compile' in query ? query.compile() : query;
-  const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: Node; 'Execution Time': number }] }>({ ...compiled, sql: `explain (analyze, buffers, format json) ${compiled.sql}` });
+  const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: Node; 'Execution Time': number }] }>({
+    ...compiled,
+    sql: `explain (analyze, buffers, format json) ${compiled.sql}`,
+  });
   const [top] = result.rows[0]!['QUERY PLAN'];
   return { shape: shapeOf(top.Plan), ms: top['Execution Time'], hit: top.Plan['Shared Hit Blocks'], read: top.Plan['Shared Read Blocks'] };
 }
 
 /** Medians over `users` (each with its task ids) of the default list page and a get, as the API runs them. */
-export async function planFigures(name: string, users: { id: string; taskIds: string[] }[]): Promise<{ list: PlanFigures; get: PlanFigures }> {
+export async function planFigures(
+  name: string,
+  users: { id: string; taskIds: string[] }[],
+): Promise<{ list: PlanFigures; get: PlanFigures }> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: urlOf(name), max: 1 }) }) });
   try {
     const samples = { list: [] as Awaited<ReturnType<typeof explain>>[], get: [] as Awaited<ReturnType<typeof explain>>[] };
     for (const [i, user] of users.entries()) {
       const owner = subjectFromVerifiedToken(user.id);
-      samples.list.push(await explain(db, listQuery(db, owner, { status: 'all', sort: 'created_at', order: 'asc', limit: 100, overdue: false })));
-      samples.get.push(await explain(db, ownedTasks(db, owner).select().selectAll().where('id', '=', user.taskIds[i % user.taskIds.length]!)));
+      samples.list.push(
+        await explain(db, listQuery(db, owner, { status: 'all', sort: 'created_at', order: 'asc', limit: 100, overdue: false })),
+      );
+      samples.get.push(
+        await explain(
+          db,
+          ownedTasks(db, owner)
+            .select()
+            .selectAll()
+            .where('id', '=', user.taskIds[i % user.taskIds.length]!),
+        ),
+      );
     }
     const figures = (xs: typeof samples.list): PlanFigures => ({
       shape: xs[0]!.shape,

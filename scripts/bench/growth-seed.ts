@@ -38,7 +38,10 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 
 /** The number of tasks when `name` exists and holds a completed load of this shape, else undefined. */
 export async function existingTasks(name: string, shape: GrowthShape): Promise<number | undefined> {
-  const exists = await withClient(PG_ADMIN_URL, async (c) => (await c.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1);
+  const exists = await withClient(
+    PG_ADMIN_URL,
+    async (c) => (await c.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1,
+  );
   if (!exists) return undefined;
   return withClient(urlOf(name), async (c) => {
     const marker = await c.query<{ d: string | null }>(`select obj_description('tasks'::regclass, 'pg_class') as d`);
@@ -61,7 +64,9 @@ class MigrationDialect extends PostgresDialect {
  * over 10,000,000 rows takes minutes. Answers the names applied.
  */
 export async function upgrade(name: string): Promise<string[]> {
-  const db = new Kysely<Database>({ dialect: new MigrationDialect({ pool: new pg.Pool({ connectionString: urlOf(name), max: 1, options: '-c maintenance_work_mem=1GB' }) }) });
+  const db = new Kysely<Database>({
+    dialect: new MigrationDialect({ pool: new pg.Pool({ connectionString: urlOf(name), max: 1, options: '-c maintenance_work_mem=1GB' }) }),
+  });
   try {
     return (await migrateToLatest(db)).map((r) => `${r.migrationName} ${r.status}`);
   } finally {
@@ -103,7 +108,11 @@ export async function buildDatabase(name: string, shape: GrowthShape): Promise<v
   await withClient(urlOf(name), async (c) => {
     await c.query(`set maintenance_work_mem = '1GB'`);
     await c.query('set max_parallel_maintenance_workers = 2');
-    const indexes = (await c.query<{ indexname: string; indexdef: string }>(`select indexname, indexdef from pg_indexes where tablename = 'tasks' and indexname <> 'tasks_pkey' order by indexname`)).rows;
+    const indexes = (
+      await c.query<{ indexname: string; indexdef: string }>(
+        `select indexname, indexdef from pg_indexes where tablename = 'tasks' and indexname <> 'tasks_pkey' order by indexname`,
+      )
+    ).rows;
     for (const { indexname } of indexes) await c.query(`drop index ${indexname}`);
     await c.query('alter table tasks drop constraint tasks_pkey');
     await c.query(`insert into users (id) select 'growth-' || lpad(u::text, 6, '0') from generate_series(0, ${shape.users - 1}) as u`);
@@ -127,7 +136,11 @@ export async function buildDatabase(name: string, shape: GrowthShape): Promise<v
 /** The index definitions of tasks in `a` and `b` are the same (the load re-created every one). */
 export async function sameIndexes(a: string, b: string): Promise<void> {
   const defs = (name: string) =>
-    withClient(urlOf(name), async (c) => (await c.query<{ d: string }>(`select indexdef as d from pg_indexes where tablename = 'tasks' order by indexname`)).rows.map((r) => r.d).join('\n'));
+    withClient(urlOf(name), async (c) =>
+      (await c.query<{ d: string }>(`select indexdef as d from pg_indexes where tablename = 'tasks' order by indexname`)).rows
+        .map((r) => r.d)
+        .join('\n'),
+    );
   const [x, y] = await Promise.all([defs(a), defs(b)]);
   if (x !== y) throw new Error(`the indexes of tasks differ between ${a} and ${b}:\n${x}\n---\n${y}`);
 }
@@ -141,8 +154,12 @@ export interface SizeReport {
 
 export async function sizes(name: string): Promise<SizeReport> {
   return withClient(urlOf(name), async (c) => {
-    const t = await c.query<{ t: string; all: string; sb: string }>(`select pg_size_pretty(pg_table_size('tasks')) as t, pg_size_pretty(pg_total_relation_size('tasks')) as all, current_setting('shared_buffers') as sb`);
-    const i = await c.query<{ name: string; size: string }>(`select indexrelname as name, pg_size_pretty(pg_relation_size(indexrelid)) as size from pg_stat_user_indexes where relname = 'tasks' order by pg_relation_size(indexrelid) desc`);
+    const t = await c.query<{ t: string; all: string; sb: string }>(
+      `select pg_size_pretty(pg_table_size('tasks')) as t, pg_size_pretty(pg_total_relation_size('tasks')) as all, current_setting('shared_buffers') as sb`,
+    );
+    const i = await c.query<{ name: string; size: string }>(
+      `select indexrelname as name, pg_size_pretty(pg_relation_size(indexrelid)) as size from pg_stat_user_indexes where relname = 'tasks' order by pg_relation_size(indexrelid) desc`,
+    );
     return { table: t.rows[0]!.t, total: t.rows[0]!.all, sharedBuffers: t.rows[0]!.sb, indexes: i.rows };
   });
 }
@@ -152,7 +169,10 @@ export async function sampleUsers(name: string, users: number, count: number): P
   const step = Math.max(1, Math.floor(users / count));
   const ids = Array.from({ length: Math.min(count, users) }, (_, k) => userId(k * step));
   return withClient(urlOf(name), async (c) => {
-    const rows = await c.query<{ user_id: string; ids: string[] }>('select user_id, array_agg(id) as ids from tasks where user_id = any($1) group by user_id', [ids]);
+    const rows = await c.query<{ user_id: string; ids: string[] }>(
+      'select user_id, array_agg(id) as ids from tasks where user_id = any($1) group by user_id',
+      [ids],
+    );
     return rows.rows.map((r) => ({ id: r.user_id, taskIds: r.ids }));
   });
 }

@@ -22,7 +22,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mintToken } from '../../src/auth/dev-token.js';
-import { buildDatabase, existingTasks, PG_ADMIN_URL, sampleUsers, sameIndexes, sizes, upgrade, urlOf, type GrowthShape } from './growth-seed.js';
+import {
+  buildDatabase,
+  existingTasks,
+  PG_ADMIN_URL,
+  sampleUsers,
+  sameIndexes,
+  sizes,
+  upgrade,
+  urlOf,
+  type GrowthShape,
+} from './growth-seed.js';
 import { planFigures } from './growth-plans.js';
 import { wrkGenerator, type LoadGenerator } from './load-generators.js';
 import { measure, type Measured } from './measure.js';
@@ -57,7 +67,12 @@ interface Side {
   generator?: LoadGenerator;
   users?: { id: string; taskIds: string[] }[];
 }
-const big: Side = { label: '10,000,000 rows', db: 'growth_bench', shape: { users: 100_000, tasksPerUser: 100 }, sample: Number(args.sample) };
+const big: Side = {
+  label: '10,000,000 rows',
+  db: 'growth_bench',
+  shape: { users: 100_000, tasksPerUser: 100 },
+  sample: Number(args.sample),
+};
 const small: Side = { label: '10,000 rows', db: 'growth_small_bench', shape: { users: 100, tasksPerUser: 100 }, sample: 100 };
 
 async function prepareBig(): Promise<void> {
@@ -93,18 +108,31 @@ async function main(): Promise<void> {
   await buildDatabase(small.db, small.shape);
   await sameIndexes(big.db, small.db);
   const size = await sizes(big.db);
-  log(`${big.db}: table ${size.table}, with indexes ${size.total}; shared_buffers ${size.sharedBuffers}; indexes: ${size.indexes.map((i) => `${i.name} ${i.size}`).join(', ')}`);
+  log(
+    `${big.db}: table ${size.table}, with indexes ${size.total}; shared_buffers ${size.sharedBuffers}; indexes: ${size.indexes.map((i) => `${i.name} ${i.size}`).join(', ')}`,
+  );
 
   const secret = randomBytes(32).toString('base64url');
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
     for (const side of [big, small]) {
-      const env = { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: urlOf(side.db), BETTER_AUTH_SECRET: secret, DB_POOL_MAX: '10', AUTH_RATE_LIMIT_MAX: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' };
+      const env = {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: urlOf(side.db),
+        BETTER_AUTH_SECRET: secret,
+        DB_POOL_MAX: '10',
+        AUTH_RATE_LIMIT_MAX: '0',
+        OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+      };
       const sideLogs = path.join(logDir, side.db);
       mkdirSync(sideLogs, { recursive: true });
       side.server = await startServer('ours', { root: ROOT, env, logDir: sideLogs });
-      const users = (await sampleUsers(side.db, side.shape.users, side.sample)).map((u) => ({ ...u, token: mintToken(secret, { sub: u.id }, 24 * 3600) }));
+      const users = (await sampleUsers(side.db, side.shape.users, side.sample)).map((u) => ({
+        ...u,
+        token: mintToken(secret, { sub: u.id }, 24 * 3600),
+      }));
       side.users = users;
       const data: BenchData = { users, writers: [] };
       const planDir = path.join(outDir, side.db);
@@ -115,7 +143,8 @@ async function main(): Promise<void> {
     const measured: (Omit<Measured, 'run'> & { side: Side })[] = [];
     const once = async (side: Side, scenario: Scenario, seconds: number) => {
       const m = await measure(side.generator!, side.server!, scenario, seconds, admin, side.db);
-      if (m.non2xx + m.errors + m.timeouts > 0) throw new Error(`${side.label} ${scenario}: ${m.non2xx} answers ≥ 400, ${m.errors + m.timeouts} errors`);
+      if (m.non2xx + m.errors + m.timeouts > 0)
+        throw new Error(`${side.label} ${scenario}: ${m.non2xx} answers ≥ 400, ${m.errors + m.timeouts} errors`);
       return { ...m, side };
     };
     for (const scenario of SCENARIOS) {
@@ -124,12 +153,17 @@ async function main(): Promise<void> {
         for (const side of round % 2 === 1 ? [big, small] : [small, big]) {
           const m = await once(side, scenario, SECONDS);
           measured.push(m);
-          log(`${scenario} ${side.label} round ${round}/${RUNS}: ${m.rps.toFixed(0)} req/s, p50 ${ms(m.p50)} p95 ${ms(m.p95)} p99 ${ms(m.p99)} ms; CPU server ${((m.serverCpu ?? 0) * 100).toFixed(0)} % postgres ${((m.postgresCpu ?? 0) * 100).toFixed(0)} % other ${((m.otherCpu ?? 0) * 100).toFixed(0)} %`);
+          log(
+            `${scenario} ${side.label} round ${round}/${RUNS}: ${m.rps.toFixed(0)} req/s, p50 ${ms(m.p50)} p95 ${ms(m.p95)} p99 ${ms(m.p99)} ms; CPU server ${((m.serverCpu ?? 0) * 100).toFixed(0)} % postgres ${((m.postgresCpu ?? 0) * 100).toFixed(0)} % other ${((m.otherCpu ?? 0) * 100).toFixed(0)} %`,
+          );
         }
       }
     }
     const lines = [
-      `wrk, 2 threads, ${CONNECTIONS} connections, medians of ${RUNS} × ${SECONDS} s after ${WARMUP} s warm-up; ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+      `wrk, 2 threads, ${CONNECTIONS} connections, medians of ${RUNS} × ${SECONDS} s after ${WARMUP} s warm-up; ${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
       '',
       '| scenario | table | req/s | p50 ms | p95 ms | p99 ms | server µs/req | postgres µs/req |',
       '|---|---|---|---|---|---|---|---|',
@@ -140,20 +174,39 @@ async function main(): Promise<void> {
       const summary = (side: Side) => {
         const ms_ = measured.filter((m) => m.side === side && m.scenario === scenario);
         const med = (f: (m: Omit<Measured, 'run'>) => number) => median(ms_.map(f));
-        return { rps: med((m) => m.rps), p50: med((m) => m.p50), p95: med((m) => m.p95), p99: med((m) => m.p99), server: med((m) => ((m.serverCpu ?? NaN) / m.rps) * 1e6), postgres: med((m) => ((m.postgresCpu ?? NaN) / m.rps) * 1e6) };
+        return {
+          rps: med((m) => m.rps),
+          p50: med((m) => m.p50),
+          p95: med((m) => m.p95),
+          p99: med((m) => m.p99),
+          server: med((m) => ((m.serverCpu ?? NaN) / m.rps) * 1e6),
+          postgres: med((m) => ((m.postgresCpu ?? NaN) / m.rps) * 1e6),
+        };
       };
       const [b, s] = [summary(big), summary(small)];
-      for (const [side, x] of [[big, b], [small, s]] as const) {
-        lines.push(`| ${scenario} | ${side.label} | ${x.rps.toFixed(0)} | ${ms(x.p50)} | ${ms(x.p95)} | ${ms(x.p99)} | ${x.server.toFixed(0)} | ${x.postgres.toFixed(0)} |`);
+      for (const [side, x] of [
+        [big, b],
+        [small, s],
+      ] as const) {
+        lines.push(
+          `| ${scenario} | ${side.label} | ${x.rps.toFixed(0)} | ${ms(x.p50)} | ${ms(x.p95)} | ${ms(x.p99)} | ${x.server.toFixed(0)} | ${x.postgres.toFixed(0)} |`,
+        );
       }
       const ratio = b.p95 / s.p95;
       if (ratio > 1.5) failures++;
-      ratios.push(`${ratio > 1.5 ? 'FAIL' : 'ok  '} ${scenario}: p95 ×${ratio.toFixed(2)}, p50 ×${(b.p50 / s.p50).toFixed(2)}, req/s ×${(b.rps / s.rps).toFixed(2)} (10,000,000 rows / 10,000 rows; target p95 ≤ 1.5×)`);
+      ratios.push(
+        `${ratio > 1.5 ? 'FAIL' : 'ok  '} ${scenario}: p95 ×${ratio.toFixed(2)}, p50 ×${(b.p50 / s.p50).toFixed(2)}, req/s ×${(b.rps / s.rps).toFixed(2)} (10,000,000 rows / 10,000 rows; target p95 ≤ 1.5×)`,
+      );
     }
-    lines.push('', '| query (EXPLAIN ANALYZE, BUFFERS; medians over sampled users, after the load) | table | execution ms | buffers hit | buffers read | plan |', '|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      '| query (EXPLAIN ANALYZE, BUFFERS; medians over sampled users, after the load) | table | execution ms | buffers hit | buffers read | plan |',
+      '|---|---|---|---|---|---|',
+    );
     for (const side of [big, small]) {
       const plans = await planFigures(side.db, side.users!.slice(0, 200));
-      for (const [query, f] of Object.entries(plans)) lines.push(`| ${query} | ${side.label} | ${f.executionMs.toFixed(3)} | ${f.hit} | ${f.read} | ${f.shape} |`);
+      for (const [query, f] of Object.entries(plans))
+        lines.push(`| ${query} | ${side.label} | ${f.executionMs.toFixed(3)} | ${f.hit} | ${f.read} | ${f.shape} |`);
     }
     process.stdout.write(`\n${lines.join('\n')}\n\n${ratios.join('\n')}\n`);
     if (failures > 0) process.exitCode = 1;

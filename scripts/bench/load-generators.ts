@@ -31,7 +31,11 @@ export function wrkGenerator(data: BenchData, options: { connections: number; th
 
 export async function autocannonGenerator(data: BenchData, root: string, connections: number): Promise<LoadGenerator> {
   const child: ChildProcess = track(
-    fork(path.join(root, 'scripts/bench/load-worker.ts'), [], { cwd: root, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(path.join(root, 'scripts/bench/load-worker.ts'), [], {
+      cwd: root,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
   );
   const waiting: ((m: FromWorker) => void)[] = [];
   child.on('message', (m: FromWorker) => waiting.shift()?.(m));

@@ -2,7 +2,17 @@
 // server under test never shares an event loop with autocannon. It receives the seeded users once,
 // then runs one autocannon load per request and answers with the measured figures.
 import autocannon from 'autocannon';
-import { planFor, percentile, type BenchData, type FromWorker, type LoadRequest, type LoadResult, type PlannedRequest, type Scenario, type ToWorker } from './shared.js';
+import {
+  planFor,
+  percentile,
+  type BenchData,
+  type FromWorker,
+  type LoadRequest,
+  type LoadResult,
+  type PlannedRequest,
+  type Scenario,
+  type ToWorker,
+} from './shared.js';
 
 let data: BenchData | undefined;
 const plans = new Map<Scenario, PlannedRequest[]>();
@@ -38,12 +48,19 @@ async function runLoad(request: LoadRequest): Promise<LoadResult> {
             setupRequest: (req) => {
               const next = requests[cursor]!;
               cursor = (cursor + 1) % requests.length;
-              return { ...req, method: next.method, path: next.path, headers: next.headers, ...(next.body === undefined ? {} : { body: next.body }) };
+              return {
+                ...req,
+                method: next.method,
+                path: next.path,
+                headers: next.headers,
+                ...(next.body === undefined ? {} : { body: next.body }),
+              };
             },
           },
         ],
       },
-      (error: unknown, res: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(res)),
+      (error: unknown, res: autocannon.Result) =>
+        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(res),
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
       latencies.push(responseTime);

@@ -49,7 +49,9 @@ export async function measure(
   const machineBusy = ticksBefore && ticksAfter ? (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.total - ticksBefore.total) : undefined;
   const loadgen = Number.isFinite(result.loadGeneratorCpu) ? result.loadGeneratorCpu : 0;
   const otherCpu =
-    machineBusy !== undefined && serverCpu !== undefined && postgresCpu !== undefined ? Math.max(0, machineBusy * os.cpus().length - serverCpu - postgresCpu - loadgen) : undefined;
+    machineBusy !== undefined && serverCpu !== undefined && postgresCpu !== undefined
+      ? Math.max(0, machineBusy * os.cpus().length - serverCpu - postgresCpu - loadgen)
+      : undefined;
   return {
     ...result,
     kind: server.kind,

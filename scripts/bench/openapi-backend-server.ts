@@ -31,7 +31,8 @@ const recordUser = createUserRecorder(db);
 
 type Args = [FastifyRequest, FastifyReply];
 const subjectOf = (c: Context) => (c.security.bearerAuth as VerifiedToken).subject;
-const notFound = (reply: FastifyReply) => reply.code(404).send({ error: 'not_found', detail: 'Task not found.', status: 404, title: 'Not Found' });
+const notFound = (reply: FastifyReply) =>
+  reply.code(404).send({ error: 'not_found', detail: 'Task not found.', status: 404, title: 'Not Found' });
 
 const LIST_DEFAULTS: ListParams = { status: 'all', sort: 'created_at', order: 'asc', limit: 100, overdue: false };
 
@@ -84,10 +85,22 @@ const api = new OpenAPIBackend({
       return task ? reply.code(200).send(task) : notFound(reply);
     },
     unauthorizedHandler: async (_c: Context, ...[, reply]: Args) =>
-      reply.code(401).header('www-authenticate', 'Bearer realm="todo-api"').send({ error: 'unauthorized', detail: 'A valid bearer token is required.', status: 401, title: 'Unauthorized' }),
+      reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="todo-api"')
+        .send({ error: 'unauthorized', detail: 'A valid bearer token is required.', status: 401, title: 'Unauthorized' }),
     validationFail: async (c: Context, ...[, reply]: Args) =>
-      reply.code(422).send({ error: 'validation_failed', detail: 'The request is invalid.', status: 422, title: 'Unprocessable Entity', errors: c.validation.errors }),
-    notFound: async (_c: Context, ...[, reply]: Args) => reply.code(404).send({ error: 'route_not_found', detail: 'No such route.', status: 404, title: 'Not Found' }),
+      reply
+        .code(422)
+        .send({
+          error: 'validation_failed',
+          detail: 'The request is invalid.',
+          status: 422,
+          title: 'Unprocessable Entity',
+          errors: c.validation.errors,
+        }),
+    notFound: async (_c: Context, ...[, reply]: Args) =>
+      reply.code(404).send({ error: 'route_not_found', detail: 'No such route.', status: 404, title: 'Not Found' }),
     notImplemented: async (_c: Context, ...[, reply]: Args) => reply.code(501).send({ error: 'not_implemented', status: 501 }),
   },
 });

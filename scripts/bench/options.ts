@@ -62,7 +62,10 @@ export function parseArgs(argv: string[]): Options {
     return n;
   };
   const list = <T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T[] => {
-    const items = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const items = (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((s) => !allowed.includes(s as T));
     if (items.length === 0 || bad.length > 0) throw new Error(`${flag} takes a comma list of: ${allowed.join(', ')}`);
     return [...new Set(items)] as T[];
@@ -72,22 +75,54 @@ export function parseArgs(argv: string[]): Options {
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
-      case '--quick': Object.assign(o, { runs: 1, duration: 3, warmup: 1 }); break;
-      case '--tool': o.tool = list(flag, value(), TOOLS)[0]!; break;
-      case '--runs': o.runs = int(flag, value(), 1, 50); break;
-      case '--duration': o.duration = int(flag, value(), 1, 600); break;
-      case '--warmup': o.warmup = int(flag, value(), 0, 60); break;
-      case '--connections': o.connections = int(flag, value(), 1, 1000); break;
-      case '--threads': o.threads = int(flag, value(), 1, 64); break;
-      case '--scenarios': o.scenarios = list(flag, value(), SCENARIOS); break;
-      case '--variants': o.variants = list(flag, value(), VARIANTS); break;
-      case '--users': o.users = int(flag, value(), 1, 100_000); break;
-      case '--tasks-per-user': o.tasksPerUser = int(flag, value(), 1, 100); break;
-      case '--pool': o.pool = int(flag, value(), 1, 200); break;
-      case '--settle': o.settle = int(flag, value(), 0, 600); break;
-      case '--no-loadgen-check': o.loadgenCheck = false; break;
-      case '--profile': o.profile = true; break;
-      case '--skip-build': o.build = false; break;
+      case '--quick':
+        Object.assign(o, { runs: 1, duration: 3, warmup: 1 });
+        break;
+      case '--tool':
+        o.tool = list(flag, value(), TOOLS)[0]!;
+        break;
+      case '--runs':
+        o.runs = int(flag, value(), 1, 50);
+        break;
+      case '--duration':
+        o.duration = int(flag, value(), 1, 600);
+        break;
+      case '--warmup':
+        o.warmup = int(flag, value(), 0, 60);
+        break;
+      case '--connections':
+        o.connections = int(flag, value(), 1, 1000);
+        break;
+      case '--threads':
+        o.threads = int(flag, value(), 1, 64);
+        break;
+      case '--scenarios':
+        o.scenarios = list(flag, value(), SCENARIOS);
+        break;
+      case '--variants':
+        o.variants = list(flag, value(), VARIANTS);
+        break;
+      case '--users':
+        o.users = int(flag, value(), 1, 100_000);
+        break;
+      case '--tasks-per-user':
+        o.tasksPerUser = int(flag, value(), 1, 100);
+        break;
+      case '--pool':
+        o.pool = int(flag, value(), 1, 200);
+        break;
+      case '--settle':
+        o.settle = int(flag, value(), 0, 600);
+        break;
+      case '--no-loadgen-check':
+        o.loadgenCheck = false;
+        break;
+      case '--profile':
+        o.profile = true;
+        break;
+      case '--skip-build':
+        o.build = false;
+        break;
       case '--ours-env': {
         const [key, ...rest] = (value() ?? '').split('=');
         if (!key || !/^[A-Z_][A-Z0-9_]*$/.test(key) || rest.length === 0) throw new Error('--ours-env takes KEY=VALUE');
@@ -96,7 +131,9 @@ export function parseArgs(argv: string[]): Options {
       }
       case '--help':
       case '-h':
-        process.stdout.write(`${USAGE}\n\n${readFileSync(fileURLToPath(new URL('../../docs/PERFORMANCE.md', import.meta.url)), 'utf8').split('\n## ')[0]}\n`);
+        process.stdout.write(
+          `${USAGE}\n\n${readFileSync(fileURLToPath(new URL('../../docs/PERFORMANCE.md', import.meta.url)), 'utf8').split('\n## ')[0]}\n`,
+        );
         process.exit(0);
         break;
       default:

@@ -49,7 +49,9 @@ export function run(command: string, args: string[], cwd: string): Promise<strin
     child.stdout!.on('data', (d: Buffer) => ((stdout += d), (output += d)));
     child.stderr!.on('data', (d: Buffer) => (output += d));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.slice(-4000)}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.slice(-4000)}`)),
+    );
   });
 }
 

@@ -24,7 +24,10 @@ const one = Buffer.from(JSON.stringify(task(0)));
 const server = createServer((request, response) => {
   const body = request.method === 'GET' && request.url === '/api/tasks' ? list : one;
   request.resume();
-  response.writeHead(request.method === 'POST' ? 201 : 200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+  response.writeHead(request.method === 'POST' ? 201 : 200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
+  });
   response.end(body);
 });
 server.keepAliveTimeout = 72_000;

@@ -73,14 +73,59 @@ export interface Report {
 }
 
 export function report(summaries: Summary[], measured: Measured[], scenarios: Scenario[]): Report {
-  const rows = [['scenario', 'server', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'non-2xx', 'CPU: server', 'loadgen', 'postgres', 'other', 'server µs/req', 'peak RSS MiB']];
+  const rows = [
+    [
+      'scenario',
+      'server',
+      'req/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'errors',
+      'non-2xx',
+      'CPU: server',
+      'loadgen',
+      'postgres',
+      'other',
+      'server µs/req',
+      'peak RSS MiB',
+    ],
+  ];
   for (const s of summaries) {
-    rows.push([s.scenario, LABEL[s.kind], s.rps.toFixed(0), ms(s.p50), ms(s.p95), ms(s.p99), String(s.errors), String(s.non2xx), pct(s.serverCpu), pct(s.loadGeneratorCpu), pct(s.postgresCpu), pct(s.otherCpu), us(cpuPerRequest(s)), mib(s.peakRssMiB)]);
+    rows.push([
+      s.scenario,
+      LABEL[s.kind],
+      s.rps.toFixed(0),
+      ms(s.p50),
+      ms(s.p95),
+      ms(s.p99),
+      String(s.errors),
+      String(s.non2xx),
+      pct(s.serverCpu),
+      pct(s.loadGeneratorCpu),
+      pct(s.postgresCpu),
+      pct(s.otherCpu),
+      us(cpuPerRequest(s)),
+      mib(s.peakRssMiB),
+    ]);
   }
   const find = (scenario: Scenario, kind: ServerKind) => summaries.find((s) => s.scenario === scenario && s.kind === kind);
   const ratios: Report['ratios'] = {};
   const targets: Report['targets'] = {};
-  const ratioRows = [['scenario', 'ours / bare', 'ours req/s', 'bare req/s', 'ours p99', 'bare p99', 'p99 ours/bare', 'µs/req ours/bare', `≥ target`, `p99 ≤ ${TARGET_P99_FACTOR}×`]];
+  const ratioRows = [
+    [
+      'scenario',
+      'ours / bare',
+      'ours req/s',
+      'bare req/s',
+      'ours p99',
+      'bare p99',
+      'p99 ours/bare',
+      'µs/req ours/bare',
+      `≥ target`,
+      `p99 ≤ ${TARGET_P99_FACTOR}×`,
+    ],
+  ];
   const headroom: string[] = [];
   for (const scenario of scenarios) {
     const ours = find(scenario, 'ours');
@@ -135,9 +180,13 @@ export function report(summaries: Summary[], measured: Measured[], scenarios: Sc
     '',
     `Memory: ours peaked at ${mib(Number.isFinite(peak) ? peak : undefined)} MiB RSS (target < ${TARGET_RSS_MIB}).`,
     '',
-    headroom.length ? `Load generator headroom (one round per scenario against ${LABEL.raw}):\n${headroom.map((l) => `  ${l}`).join('\n')}` : 'Load generator headroom: not checked (--no-loadgen-check).',
+    headroom.length
+      ? `Load generator headroom (one round per scenario against ${LABEL.raw}):\n${headroom.map((l) => `  ${l}`).join('\n')}`
+      : 'Load generator headroom: not checked (--no-loadgen-check).',
     '',
-    problems.length ? `Problems:\n${problems.map((p) => `  ${p}`).join('\n')}` : 'Problems: none (no socket errors, no timeouts, no answers ≥ 400, nothing logged by the servers).',
+    problems.length
+      ? `Problems:\n${problems.map((p) => `  ${p}`).join('\n')}`
+      : 'Problems: none (no socket errors, no timeouts, no answers ≥ 400, nothing logged by the servers).',
   ].join('\n');
   return { text, ratios, targets };
 }

@@ -16,7 +16,13 @@ import { connect } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { mintToken } from '../../src/auth/dev-token.js';
 
-const { values: args } = parseArgs({ options: { tasks: { type: 'string', default: '100000' }, requests: { type: 'string', default: '40' }, keep: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    tasks: { type: 'string', default: '100000' },
+    requests: { type: 'string', default: '40' },
+    keep: { type: 'boolean', default: false },
+  },
+});
 const TASKS = Number(args.tasks);
 const REQUESTS = Number(args.requests);
 const ADMIN_URL = process.env.SCALE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -72,7 +78,10 @@ async function timePair(bigPath: string, smallPath: string, n = REQUESTS): Promi
   const [bigHeaders, smallHeaders] = [headers('big'), headers('small')];
   const samples: [number[], number[]] = [[], []];
   for (let i = 0; i < n + 3; i++) {
-    for (const [k, path, h] of [[0, bigPath, bigHeaders], [1, smallPath, smallHeaders]] as const) {
+    for (const [k, path, h] of [
+      [0, bigPath, bigHeaders],
+      [1, smallPath, smallHeaders],
+    ] as const) {
       const started = performance.now();
       const res = await app.inject({ method: 'GET', url: path, headers: h });
       const elapsed = performance.now() - started;
@@ -97,28 +106,56 @@ async function deepCursorPath(query: string): Promise<string> {
 }
 
 if (!args.keep) await seed();
-const app = await buildApp(loadConfig({ NODE_ENV: 'test', BETTER_AUTH_SECRET: SECRET, LOG_LEVEL: 'silent', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', DATABASE_URL: url.toString() }), { logger: false });
+const app = await buildApp(
+  loadConfig({
+    NODE_ENV: 'test',
+    BETTER_AUTH_SECRET: SECRET,
+    LOG_LEVEL: 'silent',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    DATABASE_URL: url.toString(),
+  }),
+  { logger: false },
+);
 await app.ready();
 
 const soon = encodeURIComponent(new Date(Date.now() + 24 * 3600_000).toISOString());
 const lists: string[] = [];
-for (const sort of ['created_at', 'updated_at', 'title', 'priority', 'due_at']) for (const order of ['asc', 'desc']) lists.push(`sort=${sort}&order=${order}`);
-lists.push('status=pending', 'status=completed', 'priority=high', 'priority=high,low&sort=priority', 'tag=work', 'tag=home&tag=work', `due_before=${soon}&sort=due_at`, `due_after=${soon}`, 'overdue=true&sort=due_at');
+for (const sort of ['created_at', 'updated_at', 'title', 'priority', 'due_at'])
+  for (const order of ['asc', 'desc']) lists.push(`sort=${sort}&order=${order}`);
+lists.push(
+  'status=pending',
+  'status=completed',
+  'priority=high',
+  'priority=high,low&sort=priority',
+  'tag=work',
+  'tag=home&tag=work',
+  `due_before=${soon}&sort=due_at`,
+  `due_after=${soon}`,
+  'overdue=true&sort=due_at',
+);
 let failures = 0;
 const row = (label: string, [big, small]: [Timing, Timing], limitMs?: number) => {
   const ratio = big.p50 / small.p50;
   const bad = limitMs === undefined ? ratio > 1.5 && big.p50 - small.p50 > 2 : big.p95 > limitMs;
   if (bad) failures++;
-  console.log(`${bad ? 'FAIL' : 'ok  '} ${label.padEnd(44)} big p50 ${big.p50.toFixed(2).padStart(7)} p95 ${big.p95.toFixed(2).padStart(7)} ms | 20 tasks p50 ${small.p50.toFixed(2).padStart(6)} ms | ×${ratio.toFixed(2)}`);
+  console.log(
+    `${bad ? 'FAIL' : 'ok  '} ${label.padEnd(44)} big p50 ${big.p50.toFixed(2).padStart(7)} p95 ${big.p95.toFixed(2).padStart(7)} ms | 20 tasks p50 ${small.p50.toFixed(2).padStart(6)} ms | ×${ratio.toFixed(2)}`,
+  );
 };
 // limit=20 on both accounts: the same number of tasks per page, so the ratio is the database's work.
 for (const query of lists) row(query, await timePair(`/api/tasks?${query}&limit=20`, `/api/tasks?${query}&limit=20`));
 for (const query of ['sort=created_at&order=asc', 'sort=title&order=asc', 'sort=priority&order=desc', 'sort=due_at&order=desc']) {
   row(`cursor half-way, ${query}`, await timePair(await deepCursorPath(query), `/api/tasks?${query}&limit=20`));
 }
-console.log(`(old) offset=${TASKS - 50}: p50 ${(await timePair(`/api/tasks?offset=${TASKS - 50}&limit=20`, '/api/tasks?limit=20', 10))[0].p50.toFixed(2)} ms (why offset is documented as slow)`);
+console.log(
+  `(old) offset=${TASKS - 50}: p50 ${(await timePair(`/api/tasks?offset=${TASKS - 50}&limit=20`, '/api/tasks?limit=20', 10))[0].p50.toFixed(2)} ms (why offset is documented as slow)`,
+);
 row('q=3f2a (rare: ~0.05 % of tasks; p95 ≤ 50 ms)', await timePair('/api/tasks?q=3f2a&limit=20', '/api/tasks?q=3f2a&limit=20'), 50);
-row('q=notes ab (in a third of the descriptions)', await timePair('/api/tasks?q=notes%20ab&limit=20', '/api/tasks?q=notes%20ab&limit=20'), 50);
+row(
+  'q=notes ab (in a third of the descriptions)',
+  await timePair('/api/tasks?q=notes%20ab&limit=20', '/api/tasks?q=notes%20ab&limit=20'),
+  50,
+);
 row('q=zz (2 characters: no trigram)', await timePair('/api/tasks?q=zz&limit=20', '/api/tasks?q=zz&limit=20'), 50);
 row('stats (p95 limit 50 ms)', await timePair('/api/tasks/stats', '/api/tasks/stats'), 50);
 
@@ -130,7 +167,11 @@ let seen = 0;
 const walkStarted = performance.now();
 while (next) {
   const started = performance.now();
-  const res: { json: <T>() => T; headers: Record<string, unknown> } = await app.inject({ method: 'GET', url: next, headers: { authorization } });
+  const res: { json: <T>() => T; headers: Record<string, unknown> } = await app.inject({
+    method: 'GET',
+    url: next,
+    headers: { authorization },
+  });
   pageTimes.push(performance.now() - started);
   seen += res.json<unknown[]>().length;
   next = /^<([^>]+)>/.exec(String(res.headers.link ?? ''))?.[1];
@@ -140,7 +181,9 @@ const head = mean(pageTimes.slice(0, 10));
 const tail = mean(pageTimes.slice(-10));
 const linear = tail < head * 1.5 + 2;
 if (!linear) failures++;
-console.log(`${linear ? 'ok  ' : 'FAIL'} cursor walk: ${seen} tasks in ${pageTimes.length} pages, ${((performance.now() - walkStarted) / 1000).toFixed(2)} s; first 10 pages ${head.toFixed(1)} ms/page, last 10 ${tail.toFixed(1)} ms/page`);
+console.log(
+  `${linear ? 'ok  ' : 'FAIL'} cursor walk: ${seen} tasks in ${pageTimes.length} pages, ${((performance.now() - walkStarted) / 1000).toFixed(2)} s; first 10 pages ${head.toFixed(1)} ms/page, last 10 ${tail.toFixed(1)} ms/page`,
+);
 await app.close();
 if (failures > 0) {
   console.log(`${failures} check(s) failed`);

@@ -70,7 +70,9 @@ export async function seed(port: number, secret: string, users: number, tasksPer
   const byUser = new Map<string, string[]>();
   for (const c of created) byUser.set(c.user, [...(byUser.get(c.user) ?? []), c.id]);
   const seeded: BenchUser[] = readers.map((r) => ({ ...r, taskIds: byUser.get(r.id) ?? [] }));
-  log(`seeded ${total} tasks for ${users} users (+${writers.length} writer users) through the API in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `seeded ${total} tasks for ${users} users (+${writers.length} writer users) through the API in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { users: seeded, writers };
 }
 
@@ -84,7 +86,9 @@ export async function checkSameAnswers(servers: Iterable<Server>, data: BenchDat
     const list = await fetch(`${base}/api/tasks`, { headers, signal: AbortSignal.timeout(5_000) });
     const tasks = (await list.json()) as { id: string }[];
     if (list.status !== 200 || !Array.isArray(tasks) || tasks.length !== tasksPerUser) {
-      throw new Error(`${LABEL[server.kind]}: GET /api/tasks answered ${list.status} with ${Array.isArray(tasks) ? tasks.length : 'no'} tasks (expected ${tasksPerUser})`);
+      throw new Error(
+        `${LABEL[server.kind]}: GET /api/tasks answered ${list.status} with ${Array.isArray(tasks) ? tasks.length : 'no'} tasks (expected ${tasksPerUser})`,
+      );
     }
     const id = user.taskIds[0]!;
     const one = await fetch(`${base}/api/tasks/${id}`, { headers, signal: AbortSignal.timeout(5_000) });

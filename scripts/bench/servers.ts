@@ -49,7 +49,9 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
     oab: tsx('openapi-backend-server.ts'),
     raw: tsx('raw-server.ts'),
   }[kind];
-  const profile = options.profileDir ? (mkdirSync(options.profileDir, { recursive: true }), ['--cpu-prof', '--cpu-prof-dir', options.profileDir]) : [];
+  const profile = options.profileDir
+    ? (mkdirSync(options.profileDir, { recursive: true }), ['--cpu-prof', '--cpu-prof-dir', options.profileDir])
+    : [];
   // A clean environment (no stray .env, JWT_ISSUER, … from the shell); ours runs in an empty
   // directory so its .env loading cannot pick anything up either.
   const cwd = kind === 'ours' ? mkdtempSync(path.join(os.tmpdir(), 'todo-bench-')) : root;
@@ -88,7 +90,9 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
     await sleep(200);
   }
   await stop(child);
-  throw new Error(`${LABEL[kind]} did not become ready (GET /ready) within 30 s; its output is in ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+  throw new Error(
+    `${LABEL[kind]} did not become ready (GET /ready) within 30 s; its output is in ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`,
+  );
 }
 
 export function exited(server: Server): boolean {

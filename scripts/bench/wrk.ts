@@ -57,7 +57,10 @@ interface WrkJson {
 
 /** `times` prints the shell's own and then its children's user/system times, e.g. "0m1.234s 0m0.567s". */
 function childCpuSeconds(output: string): number {
-  const lines = output.trim().split('\n').filter((l) => /^\d+m[\d.]+s \d+m[\d.]+s$/.test(l));
+  const lines = output
+    .trim()
+    .split('\n')
+    .filter((l) => /^\d+m[\d.]+s \d+m[\d.]+s$/.test(l));
   const last = lines.at(-1);
   if (!last) return Number.NaN;
   return last.split(' ').reduce((sum, t) => {
@@ -66,8 +69,29 @@ function childCpuSeconds(output: string): number {
   }, 0);
 }
 
-export async function runWrk(options: { port: number; planFile: string; scenario: Scenario; connections: number; threads: number; seconds: number }): Promise<LoadResult> {
-  const args = ['-t', String(options.threads), '-c', String(options.connections), '-d', `${options.seconds}s`, '--timeout', '10s', '-s', LUA, `http://127.0.0.1:${options.port}`, '--', options.planFile];
+export async function runWrk(options: {
+  port: number;
+  planFile: string;
+  scenario: Scenario;
+  connections: number;
+  threads: number;
+  seconds: number;
+}): Promise<LoadResult> {
+  const args = [
+    '-t',
+    String(options.threads),
+    '-c',
+    String(options.connections),
+    '-d',
+    `${options.seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    LUA,
+    `http://127.0.0.1:${options.port}`,
+    '--',
+    options.planFile,
+  ];
   const output = await run('bash', ['-c', 'wrk "$@" && times', 'wrk', ...args], process.cwd());
   const line = output.split('\n').find((l) => l.startsWith('BENCH_JSON '));
   if (!line) throw new Error(`wrk printed no result:\n${output.slice(-2000)}`);

@@ -13,11 +13,12 @@ type Params<K extends OperationId> = OrEmpty<NonNullable<Op<K>['parameters']['pa
 // type (src/tasks/list-params.ts). (Required<>, not Partial<>: it keeps the two route families'
 // handler types assignable to each other.)
 type Query<K extends OperationId> = OrEmpty<Required<NonNullable<Op<K>['parameters']['query']>>>;
-type Body<K extends OperationId> = Op<K> extends { requestBody: { content: { 'application/json': infer B } } }
-  ? B
-  : Op<K> extends { requestBody?: { content: { 'application/json': infer B } } }
-    ? B | undefined
-    : undefined;
+type Body<K extends OperationId> =
+  Op<K> extends { requestBody: { content: { 'application/json': infer B } } }
+    ? B
+    : Op<K> extends { requestBody?: { content: { 'application/json': infer B } } }
+      ? B | undefined
+      : undefined;
 type Replies<K extends OperationId> = {
   [S in keyof Op<K>['responses']]: Op<K>['responses'][S] extends { content: { 'application/json': infer R } } ? R : undefined;
 };

@@ -63,7 +63,10 @@ export async function redisCounterStore(url: string, keyPrefix: string, log: Fas
   const fail = (error: unknown) => {
     if (failing) return;
     failing = true;
-    log.warn({ event: 'counter_store_unavailable', err: error }, 'Redis does not answer: per-client counters are skipped (requests are served) until it does');
+    log.warn(
+      { event: 'counter_store_unavailable', err: error },
+      'Redis does not answer: per-client counters are skipped (requests are served) until it does',
+    );
   };
   const succeed = () => {
     if (!failing) return;

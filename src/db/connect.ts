@@ -75,7 +75,10 @@ export function connect(target: DatabaseTarget, options: ConnectOptions = {}): D
     return { db: new Kysely<Database>({ dialect: new PostgresDialectWithMigrationLock({ pool }) }), target };
   }
   const source = pgliteSource(target);
-  return { db: new Kysely<Database>({ dialect: new LazyDialect(() => import('./pglite.js').then((pglite) => pglite.pgliteDialect(source))) }), target };
+  return {
+    db: new Kysely<Database>({ dialect: new LazyDialect(() => import('./pglite.js').then((pglite) => pglite.pgliteDialect(source))) }),
+    target,
+  };
 }
 
 /** A data folder is locked here, at once, so a second open fails in connect(); PGlite itself loads at the first query. */
@@ -104,7 +107,8 @@ export function connectionOptions(url: string): { connectionString: string; enab
 
 /** Where the database lives, for logs: never the password. */
 export function describeTarget(target: DatabaseTarget): string {
-  if (target.kind === 'pglite') return target.dataDir === undefined ? 'embedded PGlite (in memory)' : `embedded PGlite at ${path.resolve(target.dataDir, 'pglite')}`;
+  if (target.kind === 'pglite')
+    return target.dataDir === undefined ? 'embedded PGlite (in memory)' : `embedded PGlite at ${path.resolve(target.dataDir, 'pglite')}`;
   const url = new URL(target.url);
   return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
 }

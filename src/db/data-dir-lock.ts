@@ -44,7 +44,9 @@ export function lockDataDir(dir: string): () => void {
     const pid = owner(file);
     if (pid !== undefined && isAlive(pid)) {
       const who = pid === process.pid ? 'this process already' : `process ${pid}`;
-      throw new StartupError(`the embedded database in ${dir} is in use (${who} has it open); one process at a time may open a data folder`);
+      throw new StartupError(
+        `the embedded database in ${dir} is in use (${who} has it open); one process at a time may open a data folder`,
+      );
     }
     rmSync(file, { force: true }); // stale: its process is gone
   }

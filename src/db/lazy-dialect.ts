@@ -1,7 +1,15 @@
 // A PostgreSQL-family Kysely dialect whose real dialect (and so its modules) is loaded at the first
 // query: Kysely initialises a driver once, before its first connection (Driver.init), which is
 // where `load` runs. Compiling and the adapter need nothing loaded: they are PostgreSQL's.
-import { PostgresIntrospector, PostgresQueryCompiler, type DatabaseConnection, type Dialect, type Driver, type Kysely, type TransactionSettings } from 'kysely';
+import {
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type TransactionSettings,
+} from 'kysely';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
 
 export class LazyDialect implements Dialect {

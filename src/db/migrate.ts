@@ -9,7 +9,16 @@
 // is BEGIN; pg_advisory_xact_lock; Kysely's migrations; COMMIT (or ROLLBACK), one transaction, so
 // one server session from lock to release, direct or pooled, and a failing migration leaves the
 // schema as it was.
-import { Migrator, PostgresAdapter, sql, type Kysely, type MigrationInfo, type MigrationProvider, type MigrationResult, type MigrationResultSet } from 'kysely';
+import {
+  Migrator,
+  PostgresAdapter,
+  sql,
+  type Kysely,
+  type MigrationInfo,
+  type MigrationProvider,
+  type MigrationResult,
+  type MigrationResultSet,
+} from 'kysely';
 import { migrationProvider } from './migrations/index.js';
 
 /** The key Kysely's PostgreSQL adapter locks, so a stock Kysely migrator and ours exclude each other. */

@@ -15,7 +15,8 @@ const MAX_NAMES = 1_000;
 export function useNamedStatements(client: pg.PoolClient, names: Map<string, string>): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown): unknown => {
-    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined) return query(text, values, callback);
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined)
+      return query(text, values, callback);
     let name = names.get(text);
     if (name === undefined && names.size < MAX_NAMES) names.set(text, (name = `todo_${names.size + 1}`));
     return name === undefined ? query(text, values) : query({ name, text, values });

@@ -89,7 +89,8 @@ function bind(cached: Cached, values: object): CompiledQuery {
     if (slot === undefined) continue;
     const value = (values as Record<string, unknown>)[slot.name];
     parameters[i] = slot.index === undefined ? value : (value as readonly unknown[])[slot.index];
-    if (parameters[i] === undefined) throw new Error(`query shape: no value for placeholder ${slot.name}${slot.index === undefined ? '' : `[${slot.index}]`}`);
+    if (parameters[i] === undefined)
+      throw new Error(`query shape: no value for placeholder ${slot.name}${slot.index === undefined ? '' : `[${slot.index}]`}`);
   }
   return { query: query.query, queryId: query.queryId, sql: query.sql, parameters };
 }

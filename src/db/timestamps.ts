@@ -17,7 +17,9 @@ export function parseTimestamptz(value: string): Date {
 /** For pg's `types` option: pg's parsers, with parseTimestamptz for timestamptz text values. */
 export const typeParsers = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === TIMESTAMPTZ_OID && format !== 'binary' ? parseTimestamptz : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === TIMESTAMPTZ_OID && format !== 'binary'
+      ? parseTimestamptz
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -33,8 +35,12 @@ export function isoFromTimestamptzText(text: string): string {
   // 19 characters of date and time ('-' at 4, ' ' at 10), then '.' and 1–6 digits or nothing, then '+00'.
   const fraction = n - 22;
   const utc = text.charCodeAt(n - 3) === 43 && text.charCodeAt(n - 2) === 48 && text.charCodeAt(n - 1) === 48;
-  const shaped = text.charCodeAt(4) === 45 && text.charCodeAt(10) === 32 && (fraction === 0 || (fraction >= 2 && fraction <= 7 && text.charCodeAt(19) === 46));
+  const shaped =
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(10) === 32 &&
+    (fraction === 0 || (fraction >= 2 && fraction <= 7 && text.charCodeAt(19) === 46));
   if (!utc || !shaped) return parseTimestamptz(text).toISOString();
-  const millis = fraction === 0 ? '.000' : fraction >= 4 ? text.slice(19, 23) : fraction === 3 ? `${text.slice(19, 22)}0` : `${text.slice(19, 21)}00`;
+  const millis =
+    fraction === 0 ? '.000' : fraction >= 4 ? text.slice(19, 23) : fraction === 3 ? `${text.slice(19, 22)}0` : `${text.slice(19, 21)}00`;
   return `${text.slice(0, 10)}T${text.slice(11, 19)}${millis}Z`;
 }

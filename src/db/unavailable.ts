@@ -10,7 +10,17 @@ const UNAVAILABLE_SQLSTATES = new Set([
 ]);
 
 // Network failures, and POOL_QUEUE_FULL: too many requests already wait for a pooled connection (src/db/bounded-pool.ts).
-const UNAVAILABLE_CODES = new Set(['POOL_QUEUE_FULL', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNAVAILABLE_CODES = new Set([
+  'POOL_QUEUE_FULL',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 const DRIVER_MESSAGES = [
   'timeout exceeded when trying to connect', // pg.Pool connectionTimeoutMillis

@@ -14,7 +14,11 @@ interface ClientErrorAnswer {
 }
 
 const TIMEOUT: ClientErrorAnswer = { status: 408, code: 'request_timeout', detail: 'The request did not arrive in time.' };
-const HEADERS_TOO_LARGE: ClientErrorAnswer = { status: 431, code: 'headers_too_large', detail: 'The request headers are larger than 16 KiB.' };
+const HEADERS_TOO_LARGE: ClientErrorAnswer = {
+  status: 431,
+  code: 'headers_too_large',
+  detail: 'The request headers are larger than 16 KiB.',
+};
 const MALFORMED: ClientErrorAnswer = { status: 400, code: 'bad_request', detail: 'The request is not valid HTTP/1.1.' };
 
 export function clientErrorAnswer(code: string | undefined): ClientErrorAnswer {

@@ -43,11 +43,19 @@ export async function findKey(db: Kysely<Database>, owner: Subject, key: string)
     .where('key', '=', key)
     .where('expires_at', '>', sql<Date>`now()`)
     .executeTakeFirst();
-  return row && { fingerprint: row.request_fingerprint, status: row.response_status, body: row.response_body, headers: row.response_headers };
+  return (
+    row && { fingerprint: row.request_fingerprint, status: row.response_status, body: row.response_body, headers: row.response_headers }
+  );
 }
 
 /** Records the key's answer; an expired row for the same key is replaced. */
-export async function saveKey(db: Kysely<Database>, owner: Subject, key: string, fingerprint: string, response: StoredResponse): Promise<void> {
+export async function saveKey(
+  db: Kysely<Database>,
+  owner: Subject,
+  key: string,
+  fingerprint: string,
+  response: StoredResponse,
+): Promise<void> {
   const values = {
     request_fingerprint: fingerprint,
     response_status: response.status,

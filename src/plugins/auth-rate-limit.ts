@@ -34,7 +34,11 @@ export interface AuthRateLimit {
 /** Counts one failed authentication; resolves to the seconds to wait when the address is over its limit. */
 export type CountAuthFailure = (request: FastifyRequest) => Promise<number | undefined>;
 
-export async function authFailureCounter(app: FastifyInstance, { max, windowSeconds }: AuthRateLimit, store: CounterStore): Promise<CountAuthFailure> {
+export async function authFailureCounter(
+  app: FastifyInstance,
+  { max, windowSeconds }: AuthRateLimit,
+  store: CounterStore,
+): Promise<CountAuthFailure> {
   await app.register(rateLimit, {
     global: false,
     max,

@@ -41,17 +41,28 @@ const DETAILS: Record<AuthFailure, string> = {
 };
 
 function unauthorized(request: FastifyRequest, reason: AuthFailure): ApiError {
-  request.log.warn({ event: 'auth_failed', reason, method: request.method, route: request.routeOptions.url, ip: request.ip }, 'authentication failed');
+  request.log.warn(
+    { event: 'auth_failed', reason, method: request.method, route: request.routeOptions.url, ip: request.ip },
+    'authentication failed',
+  );
   // RFC 6750: no error code when the request had no credentials at all.
   const challenge = reason === 'missing_token' ? REALM : `${REALM}, error="invalid_token"`;
   return new ApiError(401, 'unauthorized', DETAILS[reason], { 'www-authenticate': challenge });
 }
 
 function rateLimited(request: FastifyRequest, reason: AuthFailure, retryAfterSeconds: number): ApiError {
-  request.log.warn({ event: 'rate_limited', reason, method: request.method, route: request.routeOptions.url, ip: request.ip }, 'too many failed authentications');
-  return new ApiError(429, 'rate_limited', `Too many failed authentication attempts from this address; retry after ${retryAfterSeconds} seconds.`, {
-    'retry-after': String(retryAfterSeconds),
-  });
+  request.log.warn(
+    { event: 'rate_limited', reason, method: request.method, route: request.routeOptions.url, ip: request.ip },
+    'too many failed authentications',
+  );
+  return new ApiError(
+    429,
+    'rate_limited',
+    `Too many failed authentication attempts from this address; retry after ${retryAfterSeconds} seconds.`,
+    {
+      'retry-after': String(retryAfterSeconds),
+    },
+  );
 }
 
 function authorizationHeaderCount(rawHeaders: string[]): number {
@@ -78,7 +89,10 @@ export default fp<AuthOptions>(
     app.decorateRequest('subject', undefined);
     app.decorate('authenticate', async (request: FastifyRequest) => {
       // Node keeps only the first of repeated Authorization headers; a request that sends two is refused.
-      const bearer = authorizationHeaderCount(request.raw.rawHeaders) > 1 ? ({ failure: 'invalid_scheme' } as const) : readBearerToken(request.headers.authorization);
+      const bearer =
+        authorizationHeaderCount(request.raw.rawHeaders) > 1
+          ? ({ failure: 'invalid_scheme' } as const)
+          : readBearerToken(request.headers.authorization);
       if ('failure' in bearer) throw await failed(request, bearer.failure);
       let verified;
       try {
@@ -89,7 +103,10 @@ export default fp<AuthOptions>(
       }
       const pathUser = (request.params as { user_id?: unknown }).user_id;
       if (pathUser !== undefined && pathUser !== verified.subject) {
-        request.log.warn({ event: 'forbidden', reason: 'path_user_mismatch', method: request.method, route: request.routeOptions.url, ip: request.ip }, 'forbidden');
+        request.log.warn(
+          { event: 'forbidden', reason: 'path_user_mismatch', method: request.method, route: request.routeOptions.url, ip: request.ip },
+          'forbidden',
+        );
         throw new ApiError(403, 'forbidden', 'The user id in the path does not match the authenticated user.');
       }
       if (!recorded.has(verified)) {

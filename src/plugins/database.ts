@@ -44,10 +44,14 @@ export default fp<DatabaseOptions>(
 async function checkSchema(app: FastifyInstance, db: Kysely<Database>, migrate: boolean, target: DatabaseTarget): Promise<void> {
   const { pending, unknown } = await schemaStatus(db);
   if (unknown.length > 0) {
-    throw new StartupError(`the database has migrations this version does not know (${unknown.join(', ')}); refusing to serve: deploy the version that has them`);
+    throw new StartupError(
+      `the database has migrations this version does not know (${unknown.join(', ')}); refusing to serve: deploy the version that has them`,
+    );
   }
   if (pending.length > 0 && !migrate) {
-    throw new StartupError(`the database schema is behind (pending: ${pending.join(', ')}) and MIGRATE_ON_START is off; run: npm run migrate -- up`);
+    throw new StartupError(
+      `the database schema is behind (pending: ${pending.join(', ')}) and MIGRATE_ON_START is off; run: npm run migrate -- up`,
+    );
   }
   if (pending.length === 0) return;
   // On PostgreSQL through a connection of its own without the app's query timeout: an index build

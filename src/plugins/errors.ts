@@ -47,7 +47,9 @@ export default fp(
       send(request, reply, new ApiError(404, 'route_not_found', 'There is no such route.')),
     );
 
-    app.setErrorHandler((error: FastifyError, request, reply) => send(request, reply, toApiError(error, request, app.initialConfig.bodyLimit)));
+    app.setErrorHandler((error: FastifyError, request, reply) =>
+      send(request, reply, toApiError(error, request, app.initialConfig.bodyLimit)),
+    );
   },
   { name: 'errors' },
 );

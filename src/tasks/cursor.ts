@@ -41,7 +41,9 @@ export function decodeCursor(cursor: string, filters: ListFilters): Position {
   const [binding, key, id] = parts as unknown[];
   if (typeof id !== 'string' || !UUID.test(id) || !validKey(filters.sort, key)) throw invalidCursor('is not a cursor this API issued');
   if (binding !== bindingOf(filters)) {
-    throw invalidCursor('belongs to other filters or another sort: start again without it, or send the filters, sort and order it came with');
+    throw invalidCursor(
+      'belongs to other filters or another sort: start again without it, or send the filters, sort and order it came with',
+    );
   }
   return { key, id };
 }
@@ -82,5 +84,7 @@ function instant(value: string | undefined): string | number | null {
 }
 
 function invalidCursor(message: string): ApiError {
-  return new ApiError(422, 'validation_failed', `The request is invalid: query.cursor ${message}.`, {}, [{ in: 'query', field: 'cursor', message }]);
+  return new ApiError(422, 'validation_failed', `The request is invalid: query.cursor ${message}.`, {}, [
+    { in: 'query', field: 'cursor', message },
+  ]);
 }

@@ -85,7 +85,8 @@ export function applyFilters<O>(query: TaskQuery<O>, p: Placeholders<ListValues>
   if (s.q) q = q.where(sql<boolean>`(title ilike ${p.pattern} or description ilike ${p.pattern})`);
   // One or two characters have no trigram: the index of the tripled texts narrows, the ILIKE above
   // rechecks (src/db/migrations/2026_12_02_0001_short_search.ts).
-  if (s.short_q) q = q.where(sql<boolean>`(task_tripled(title) ilike ${p.tripled_pattern} or task_tripled(description) ilike ${p.tripled_pattern})`);
+  if (s.short_q)
+    q = q.where(sql<boolean>`(task_tripled(title) ilike ${p.tripled_pattern} or task_tripled(description) ilike ${p.tripled_pattern})`);
   if (s.due_before) q = q.where(sql<boolean>`due_at < ${p.due_before}::timestamptz`);
   if (s.due_after) q = q.where(sql<boolean>`due_at > ${p.due_after}::timestamptz`);
   if (s.overdue) q = q.where(sql<boolean>`not completed and due_at < now()`);

@@ -10,7 +10,6 @@ export function ownedTasks(db: Kysely<Database>, owner: Subject) {
     select: () => db.selectFrom('tasks').where('tasks.user_id', '=', owner),
     update: () => db.updateTable('tasks').where('tasks.user_id', '=', owner),
     delete: () => db.deleteFrom('tasks').where('tasks.user_id', '=', owner),
-    insert: (values: Omit<Insertable<TasksTable>, 'user_id'>) =>
-      db.insertInto('tasks').values({ ...values, user_id: owner }),
+    insert: (values: Omit<Insertable<TasksTable>, 'user_id'>) => db.insertInto('tasks').values({ ...values, user_id: owner }),
   };
 }

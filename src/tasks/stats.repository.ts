@@ -24,7 +24,10 @@ export async function taskStats(db: Kysely<Database>, owner: Subject): Promise<T
 
 /** Tasks per priority and completion, as the trigger keeps them (owner-filtered here: the one query on task_counts). */
 export function statsQuery(db: Kysely<Database>, owner: Subject) {
-  return db.selectFrom('task_counts').where('user_id', '=', owner).select(['priority', 'completed', sql<number>`n::int`.as('n')]);
+  return db
+    .selectFrom('task_counts')
+    .where('user_id', '=', owner)
+    .select(['priority', 'completed', sql<number>`n::int`.as('n')]);
 }
 
 /** Tasks due before now and not completed. */

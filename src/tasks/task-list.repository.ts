@@ -31,7 +31,9 @@ export async function listTasks(db: Kysely<Database>, owner: Subject, params: Li
 
 const pageQuery = queryShape(listShapeOf, (db, p, shape) => {
   const query = ownedTasks(db, p.owner).select().select(taskColumns).select(cursorKey(shape.sort, shape.order).as('cursor_key'));
-  return applyOrder(applyFilters(query, p, shape), p, shape).limit(p.limit).offset(p.offset);
+  return applyOrder(applyFilters(query, p, shape), p, shape)
+    .limit(p.limit)
+    .offset(p.offset);
 });
 
 /** The page's query (limit + 1 rows: one past the page tells whether a next page exists, without a count). */
@@ -40,7 +42,9 @@ export function listQuery(db: Kysely<Database>, owner: Subject, params: ListPara
   const { limit, ...filters } = withoutPaging(params);
   if (cursor !== undefined && offset !== undefined) {
     const message = 'cannot be combined with cursor: the cursor already says where the page starts';
-    throw new ApiError(422, 'validation_failed', `The request is invalid: query.offset ${message}.`, {}, [{ in: 'query', field: 'offset', message }]);
+    throw new ApiError(422, 'validation_failed', `The request is invalid: query.offset ${message}.`, {}, [
+      { in: 'query', field: 'offset', message },
+    ]);
   }
   const after = cursor === undefined ? undefined : decodeCursor(cursor, filters);
   return pageQuery(db, listValues(owner, filters, after, limit + 1, offset ?? 0));

@@ -13,7 +13,8 @@ type Task = components['schemas']['Task'];
 // that name, so `created_at::text as created_at` would turn `order by created_at` into a sort by
 // text, which no index serves (test/db/list-plans.test.ts catches it).
 const asText = <C extends 'created_at' | 'updated_at'>(column: C) => sql<string>`${sql.ref(column)}::text`.as(`${column}_text`);
-const asNullableText = <C extends 'due_at' | 'completed_at'>(column: C) => sql<string | null>`${sql.ref(column)}::text`.as(`${column}_text`);
+const asNullableText = <C extends 'due_at' | 'completed_at'>(column: C) =>
+  sql<string | null>`${sql.ref(column)}::text`.as(`${column}_text`);
 
 /** What select() and returning() read for a task. */
 export const taskColumns = [

@@ -27,11 +27,11 @@ interface Versions {
   versions?: readonly number[] | undefined;
 }
 const versionCount = (v: Versions) => (v.versions === undefined ? null : v.versions.length);
-const versionFilter = (p: Placeholders<Versions>, count: number | null) => (count === null ? undefined : atVersion(p.items('versions', count)));
+const versionFilter = (p: Placeholders<Versions>, count: number | null) =>
+  count === null ? undefined : atVersion(p.items('versions', count));
 
-const findQuery = queryShape(
-  oneShape<{ owner: Subject; id: string }>(),
-  (db, p) => ownedTasks(db, p.owner).select().select(taskColumns).where('id', '=', p.id),
+const findQuery = queryShape(oneShape<{ owner: Subject; id: string }>(), (db, p) =>
+  ownedTasks(db, p.owner).select().select(taskColumns).where('id', '=', p.id),
 );
 
 export async function findTask(db: Kysely<Database>, owner: Subject, id: string): Promise<Task | undefined> {
@@ -50,7 +50,12 @@ interface NewTaskValues {
 }
 
 const insertQuery = queryShape(
-  (v: NewTaskValues) => ({ completed: v.completed, priority: v.priority !== undefined, due_at: v.due_at !== undefined, tags: v.tags !== undefined }),
+  (v: NewTaskValues) => ({
+    completed: v.completed,
+    priority: v.priority !== undefined,
+    due_at: v.due_at !== undefined,
+    tags: v.tags !== undefined,
+  }),
   (db, p, shape) =>
     ownedTasks(db, p.owner)
       .insert({
@@ -188,7 +193,12 @@ const toggleQuery = queryShape(
 );
 
 /** Flips `completed` in one statement, so concurrent toggles each flip exactly once. */
-export async function toggleTask(db: Kysely<Database>, owner: Subject, id: string, versions?: readonly number[]): Promise<Task | undefined> {
+export async function toggleTask(
+  db: Kysely<Database>,
+  owner: Subject,
+  id: string,
+  versions?: readonly number[],
+): Promise<Task | undefined> {
   const row = (await db.executeQuery(toggleQuery(db, { owner, id, versions }))).rows[0];
   return row && toTask(row);
 }

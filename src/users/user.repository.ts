@@ -10,10 +10,7 @@ export async function upsertUser(db: Kysely<Database>, id: Subject, email: strin
     .onConflict((oc) =>
       email === undefined
         ? oc.column('id').doNothing()
-        : oc
-            .column('id')
-            .doUpdateSet({ email })
-            .where('users.email', 'is distinct from', email),
+        : oc.column('id').doUpdateSet({ email }).where('users.email', 'is distinct from', email),
     )
     .execute();
 }

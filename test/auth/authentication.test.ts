@@ -50,7 +50,11 @@ t.test('a valid token passes; the scheme is case-insensitive; small clock skew i
   const ok = await call(app, { method: 'GET', url: '/api/tasks', authorization: `bearer ${tokenFor('alice')}` });
   t.equal(ok.statusCode, 200);
   const skewed = hs({ sub: 'alice', exp: now() - 2 });
-  t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${skewed}` })).statusCode, 200, '2 s past exp is within the clock tolerance');
+  t.equal(
+    (await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${skewed}` })).statusCode,
+    200,
+    '2 s past exp is within the clock tolerance',
+  );
 });
 
 t.test('issuer and audience are checked when configured', async (t) => {

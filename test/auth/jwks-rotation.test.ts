@@ -12,10 +12,19 @@ async function appWith(t: Test, jwksUrl: string): Promise<FastifyInstance> {
   return build(t, { env: { BETTER_AUTH_URL: ISSUER, JWKS_URL: jwksUrl, AUTH_RATE_LIMIT_MAX: '0' } });
 }
 
-interface Outcome { status: number; ms: number; kid: string }
+interface Outcome {
+  status: number;
+  ms: number;
+  kid: string;
+}
 
 /** `workers` loops sending GET /api/tasks with the token `token()` gives, until `stop` says so. */
-async function load(app: FastifyInstance, workers: number, token: () => { kid: string; jwt: string }, stop: () => boolean): Promise<Outcome[]> {
+async function load(
+  app: FastifyInstance,
+  workers: number,
+  token: () => { kid: string; jwt: string },
+  stop: () => boolean,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   await Promise.all(
     Array.from({ length: workers }, async () => {
@@ -55,7 +64,12 @@ t.test('rotation under load: tokens with the new kid verify at once, none is ref
     await sleep(1_500);
     done = true;
   })();
-  const outcomes = await load(app, 8, () => ({ kid: current.kid, jwt: sign(current) }), () => done);
+  const outcomes = await load(
+    app,
+    8,
+    () => ({ kid: current.kid, jwt: sign(current) }),
+    () => done,
+  );
   await rotations;
 
   const refused = outcomes.filter((o) => o.status !== 200);
@@ -79,7 +93,12 @@ t.test('a flood of unknown kids: at most one fetch a second, all 401; a rotation
   const before = state.fetches;
   const started = Date.now();
   let done = false;
-  const flood = load(app, 20, () => ({ kid: 'random', jwt: sign(current, {}, randomUUID()) }), () => done);
+  const flood = load(
+    app,
+    20,
+    () => ({ kid: 'random', jwt: sign(current, {}, randomUUID()) }),
+    () => done,
+  );
 
   await sleep(1_500);
   const next = newKey();
@@ -96,7 +115,10 @@ t.test('a flood of unknown kids: at most one fetch a second, all 401; a rotation
   t.equal(fresh.statusCode, 200, 'the new key verifies in the middle of the flood');
   t.ok(waited < 2_500, `within ${Math.round(waited)} ms of the rotation`);
   t.ok(outcomes.length >= 20, `${outcomes.length} made-up kids sent`);
-  t.ok(outcomes.every((o) => o.status === 401), 'every made-up kid is 401');
+  t.ok(
+    outcomes.every((o) => o.status === 401),
+    'every made-up kid is 401',
+  );
   const fetches = state.fetches - before;
   t.ok(fetches <= Math.ceil(seconds) + 1, `${fetches} fetches in ${seconds.toFixed(1)} s of flood (at most one a second)`);
 });

@@ -9,7 +9,8 @@ async function appWith(t: Test, jwksUrl: string, env: Record<string, string> = {
   // The failed-auth rate limit would turn floods of bad tokens into 429s; it has its own tests.
   return build(t, { env: { BETTER_AUTH_URL: ISSUER, JWKS_URL: jwksUrl, JWKS_COOLDOWN_SECONDS: '1', AUTH_RATE_LIMIT_MAX: '0', ...env } });
 }
-const list = (app: Awaited<ReturnType<typeof build>>, token: string) => call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${token}` });
+const list = (app: Awaited<ReturnType<typeof build>>, token: string) =>
+  call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${token}` });
 
 t.test('valid EdDSA and ES256 tokens from the JWKS pass; iss/aud default to BETTER_AUTH_URL', async (t) => {
   const { state, url } = await keyServer(t);
@@ -48,7 +49,10 @@ t.test('a flood of unknown kids costs at most one fetch per cooldown, and answer
   t.equal((await list(app, sign(key))).statusCode, 200);
   const before = state.fetches;
   const responses = await Promise.all(Array.from({ length: 1000 }, () => list(app, sign(key, {}, randomUUID()))));
-  t.ok(responses.every((r) => r.statusCode === 401), 'every unknown kid is 401');
+  t.ok(
+    responses.every((r) => r.statusCode === 401),
+    'every unknown kid is 401',
+  );
   t.ok(state.fetches - before <= 1, `at most one refetch for 1000 unknown kids (saw ${state.fetches - before})`);
 });
 
@@ -78,7 +82,8 @@ t.test('no cross-mode token verifies', async (t) => {
   state.keys = [ed];
   const publicPem = ed.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const jwk = ed.publicKey.export({ format: 'jwk' });
-  const hsWith = (key: string | Buffer) => createSigner({ key, algorithm: 'HS256', kid: ed.kid, expiresIn: 60_000 })({ sub: 'x', iss: ISSUER, aud: ISSUER });
+  const hsWith = (key: string | Buffer) =>
+    createSigner({ key, algorithm: 'HS256', kid: ed.kid, expiresIn: 60_000 })({ sub: 'x', iss: ISSUER, aud: ISSUER });
 
   // JWKS only: HS256 tokens are not accepted at all, whatever they are signed with.
   const jwksOnly = await appWith(t, url, { BETTER_AUTH_SECRET: '' });

@@ -33,7 +33,11 @@ t.test('caller-implied family: create → list → get → patch → complete �
 
   const listed = await client.GET('/api/tasks', { params: { query: { status: 'pending', sort: 'title', order: 'asc', limit: 10 } } });
   t.equal(listed.response.status, 200);
-  t.same(listed.data?.map((x) => x.id), [task.id], 'the list is a plain array with the new task');
+  t.same(
+    listed.data?.map((x) => x.id),
+    [task.id],
+    'the list is a plain array with the new task',
+  );
 
   const got = await client.GET('/api/tasks/{task_id}', { params: { path: { task_id: task.id } } });
   t.same(got.data, task);
@@ -54,7 +58,10 @@ t.test('caller-implied family: create → list → get → patch → complete �
   t.equal(set.data?.completed, true, 'set true stays true');
 
   const completed = await client.GET('/api/tasks', { params: { query: { status: 'completed' } } });
-  t.same(completed.data?.map((x) => x.id), [task.id]);
+  t.same(
+    completed.data?.map((x) => x.id),
+    [task.id],
+  );
 
   const removed = await client.DELETE('/api/tasks/{task_id}', { params: { path: { task_id: task.id } } });
   t.equal(removed.response.status, 204);
@@ -87,7 +94,10 @@ t.test('per-user family through the typed client, with a user id that needs enco
   t.same(listed.data, [task]);
   const got = await client.GET('/api/{user_id}/tasks/{task_id}', { params: { path: { ...path, task_id: task.id } } });
   t.same(got.data, task);
-  const patched = await client.PATCH('/api/{user_id}/tasks/{task_id}', { params: { path: { ...path, task_id: task.id } }, body: { title: 'Renamed' } });
+  const patched = await client.PATCH('/api/{user_id}/tasks/{task_id}', {
+    params: { path: { ...path, task_id: task.id } },
+    body: { title: 'Renamed' },
+  });
   t.equal(patched.data?.title, 'Renamed');
   t.equal(patched.data?.completed, true, 'PATCH kept completed');
   const toggled = await client.PATCH('/api/{user_id}/tasks/{task_id}/complete', { params: { path: { ...path, task_id: task.id } } });
@@ -121,14 +131,24 @@ t.test('typed errors: 401 without a token, 422 with field errors, and the Link h
 
   for (const title of ['a', 'b', 'c']) t.equal((await client.POST('/api/tasks', { body: createBody({ title }) })).response.status, 201);
   const page = await client.GET('/api/tasks', { params: { query: { limit: 2 } } });
-  t.same(page.data?.map((x) => x.title), ['a', 'b']);
+  t.same(
+    page.data?.map((x) => x.title),
+    ['a', 'b'],
+  );
   const link = page.response.headers.get('link') ?? '';
   const next = /^<([^>]+)>; rel="next"$/.exec(link)?.[1];
   t.ok(next, `a next link (${link})`);
   const cursor = new URL(next ?? '/', baseUrl).searchParams.get('cursor') ?? '';
   const rest = await client.GET('/api/tasks', { params: { query: { limit: 2, cursor } } });
-  t.same(rest.data?.map((x) => x.title), ['c']);
+  t.same(
+    rest.data?.map((x) => x.title),
+    ['c'],
+  );
   t.equal(rest.response.headers.get('link'), null, 'no link on the last page');
   const followed = await fetch(new URL(next ?? '/', baseUrl), { headers: { authorization: `Bearer ${tokenFor('client-carol')}` } });
-  t.same(((await followed.json()) as Task[]).map((x) => x.title), ['c'], 'the link itself fetches the next page');
+  t.same(
+    ((await followed.json()) as Task[]).map((x) => x.title),
+    ['c'],
+    'the link itself fetches the next page',
+  );
 });

@@ -17,9 +17,31 @@ function exportedNames(source: string): string[] {
 }
 
 const TYPESCRIPT_BUILTINS = [
-  'Partial', 'Required', 'Readonly', 'Record', 'Pick', 'Omit', 'Exclude', 'Extract', 'NonNullable', 'Parameters',
-  'ConstructorParameters', 'ReturnType', 'InstanceType', 'Awaited', 'ThisType', 'Uppercase', 'Lowercase', 'Capitalize',
-  'Uncapitalize', 'NoInfer', 'PropertyKey', 'ArrayLike', 'PromiseLike', 'Iterable', 'Iterator',
+  'Partial',
+  'Required',
+  'Readonly',
+  'Record',
+  'Pick',
+  'Omit',
+  'Exclude',
+  'Extract',
+  'NonNullable',
+  'Parameters',
+  'ConstructorParameters',
+  'ReturnType',
+  'InstanceType',
+  'Awaited',
+  'ThisType',
+  'Uppercase',
+  'Lowercase',
+  'Capitalize',
+  'Uncapitalize',
+  'NoInfer',
+  'PropertyKey',
+  'ArrayLike',
+  'PromiseLike',
+  'Iterable',
+  'Iterator',
 ];
 
 t.test('@hey-api/openapi-ts: clean names, nothing shadowing a built-in, compiles with tsc --strict', async (t) => {
@@ -29,14 +51,37 @@ t.test('@hey-api/openapi-ts: clean names, nothing shadowing a built-in, compiles
   const types = readFileSync(join(out, 'types.gen.ts'), 'utf8');
   const names = exportedNames(types);
 
-  for (const name of ['Task', 'TaskCreate', 'TaskReplace', 'TaskPatch', 'TaskCompletion', 'ApiError', 'ErrorCode', 'FieldError', 'Health', 'Readiness']) {
+  for (const name of [
+    'Task',
+    'TaskCreate',
+    'TaskReplace',
+    'TaskPatch',
+    'TaskCompletion',
+    'ApiError',
+    'ErrorCode',
+    'FieldError',
+    'Health',
+    'Readiness',
+  ]) {
     t.ok(names.includes(name), `${name} is exported under its own name`);
   }
-  t.same(names.filter((n) => /\d$/.test(n)), [], 'no name suffixed with a number (TaskCreate2)');
-  t.same(names.filter((n) => /(\w{4,})\1/.test(n)), [], 'no doubled name (ErrorError, BodyBody)');
+  t.same(
+    names.filter((n) => /\d$/.test(n)),
+    [],
+    'no name suffixed with a number (TaskCreate2)',
+  );
+  t.same(
+    names.filter((n) => /(\w{4,})\1/.test(n)),
+    [],
+    'no doubled name (ErrorError, BodyBody)',
+  );
   t.equal(new Set(names).size, names.length, 'no name exported twice');
   const builtins = new Set([...Object.getOwnPropertyNames(globalThis), ...TYPESCRIPT_BUILTINS]);
-  t.same(names.filter((n) => builtins.has(n)), [], 'no name shadows a built-in (Error, Date, Response, Record …)');
+  t.same(
+    names.filter((n) => builtins.has(n)),
+    [],
+    'no name shadows a built-in (Error, Date, Response, Record …)',
+  );
 
   // A frontend's code against it, strictly compiled: the clean names, a body without defaults, and
   // the built-in Error still itself next to the API's error type.
@@ -58,7 +103,17 @@ export async function demo(): Promise<Task[]> {
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: [], skipLibCheck: false, noUncheckedIndexedAccess: true },
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+        types: [],
+        skipLibCheck: false,
+        noUncheckedIndexedAccess: true,
+      },
       include: ['client', 'use.ts'],
     }),
   );

@@ -40,7 +40,11 @@ if (await clusterAvailable()) {
     const replaced = await call('PUT', `/api/alice/tasks/${id}`, { token: alice, body: { title: 'Renamed' } });
     t.match(replaced.json(), { title: 'Renamed', completed: true }, 'PUT keeps completed, whichever process answers');
 
-    for (const [method, path] of [['GET', `/api/tasks/${id}`], ['PATCH', `/api/tasks/${id}/complete`], ['DELETE', `/api/tasks/${id}`]] as const) {
+    for (const [method, path] of [
+      ['GET', `/api/tasks/${id}`],
+      ['PATCH', `/api/tasks/${id}/complete`],
+      ['DELETE', `/api/tasks/${id}`],
+    ] as const) {
       t.equal((await call(method, path, { token: bob })).status, 404, `bob: ${method} ${path} is 404 on either process`);
     }
     t.equal((await call('GET', `/api/alice/tasks`, { token: bob })).status, 403);
@@ -63,7 +67,11 @@ if (await clusterAvailable()) {
     t.same([...served].sort(), ['app1', 'app2'], 'answered by both processes');
     t.equal(await fail('127.0.0.2'), 429, `failure ${MAX + 1} is 429: one count for both processes`);
     t.equal(await fail('127.0.0.2'), 429, 'and on the other process too');
-    t.equal(await fail('127.0.0.2', { 'x-forwarded-for': '203.0.113.9' }), 429, "a client's own X-Forwarded-For does not give it a fresh counter");
+    t.equal(
+      await fail('127.0.0.2', { 'x-forwarded-for': '203.0.113.9' }),
+      429,
+      "a client's own X-Forwarded-For does not give it a fresh counter",
+    );
     t.equal(await fail('127.0.0.3'), 401, 'another client address (forwarded by HAProxy) has its own count');
     const ok = await call('GET', '/api/tasks', { localAddress: '127.0.0.2', token: tokenFor('carol') });
     t.equal(ok.status, 200, 'a valid token from the limited address is served');

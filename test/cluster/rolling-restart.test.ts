@@ -22,7 +22,9 @@ if (await clusterAvailable()) {
     await load.stop();
 
     t.comment(output.trim());
-    t.comment(`rolling restart took ${restartMs} ms; ${load.requests()} requests, ${load.acknowledgedCreates()} acknowledged creates, served by ${JSON.stringify(Object.fromEntries(load.servedBy))} (noisy shared machine)`);
+    t.comment(
+      `rolling restart took ${restartMs} ms; ${load.requests()} requests, ${load.acknowledgedCreates()} acknowledged creates, served by ${JSON.stringify(Object.fromEntries(load.servedBy))} (noisy shared machine)`,
+    );
     t.match(output, /process 1 ready[\s\S]*process 2 ready/, 'both processes were restarted');
     t.same(load.failures, [], '0 failed requests');
     t.ok(load.requests() > 200, `the load ran throughout (${load.requests()} requests)`);

@@ -49,9 +49,14 @@ if (await clusterAvailable()) {
         JSON.stringify(failed.map((f) => ({ what: f.what, why: f.why.split('\n')[0], sentMsAfterKill: f.sentAt - killedAt }))),
     );
     const sentBeforeKill = failed.filter((f) => f.sentAt <= killedAt);
-    t.ok(sentBeforeKill.length <= inFlightAtKill, `of the requests sent before the kill, at most those in flight failed (${sentBeforeKill.length} ≤ ${inFlightAtKill})`);
+    t.ok(
+      sentBeforeKill.length <= inFlightAtKill,
+      `of the requests sent before the kill, at most those in flight failed (${sentBeforeKill.length} ≤ ${inFlightAtKill})`,
+    );
     t.same(late, [], `no request sent later than ${IN_FLIGHT_WINDOW_MS} ms after the kill failed`);
-    const cut = (why: string) => why === 'ECONNRESET' || why.startsWith('502 <html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.');
+    const cut = (why: string) =>
+      why === 'ECONNRESET' ||
+      why.startsWith('502 <html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.');
     t.same(
       [...new Set(failed.map((f) => f.why))].filter((why) => !cut(why)),
       [],

@@ -81,7 +81,9 @@ if (missing) {
 
     running = false;
     await Promise.all(workers);
-    t.comment(`load: ${n} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, slowest ${slowest} ms (a noisy shared machine)`);
+    t.comment(
+      `load: ${n} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, slowest ${slowest} ms (a noisy shared machine)`,
+    );
     t.same([...statuses.keys()].sort(), [200, 401], 'the load got only 200 and 401: no 429, no 5xx');
     t.ok(n > 100, `the load ran (${n} requests)`);
     t.ok(slowest < 3_000, `no request waited on Redis for long (slowest ${slowest} ms; command timeout 250 ms)`);

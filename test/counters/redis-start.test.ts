@@ -12,7 +12,12 @@ import type { TcpProxy } from '../support/tcp-proxy.js';
 import { proxiedRedis, redisMissing, skipBanner, uniquePrefix } from '../support/redis.js';
 
 async function failFrom(app: FastifyInstance, address: string): Promise<number> {
-  const res = await app.inject({ method: 'GET', url: '/api/tasks', remoteAddress: address, headers: { authorization: FORGED_AUTHORIZATION } });
+  const res = await app.inject({
+    method: 'GET',
+    url: '/api/tasks',
+    remoteAddress: address,
+    headers: { authorization: FORGED_AUTHORIZATION },
+  });
   await assertMatchesContract('GET', '/api/tasks', res);
   return res.statusCode;
 }
@@ -73,7 +78,11 @@ if (missing) {
     t.same(ready.json().counters, { store: 'redis', healthy: false }, 'and says the counter store is not healthy');
     const list = await app.inject({ method: 'GET', url: '/api/tasks', headers: { authorization: `Bearer ${tokenFor('alice')}` } });
     t.equal(list.statusCode, 200, 'a valid request is served');
-    t.same([await failFrom(app, '198.51.100.8'), await failFrom(app, '198.51.100.8')], [401, 401], 'failures are answered, uncounted (fail open)');
+    t.same(
+      [await failFrom(app, '198.51.100.8'), await failFrom(app, '198.51.100.8')],
+      [401, 401],
+      'failures are answered, uncounted (fail open)',
+    );
 
     proxy.restore();
     const until = Date.now() + 10_000;

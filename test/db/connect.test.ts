@@ -4,7 +4,9 @@ import { connect, connectionOptions, describeTarget } from '../../src/db/connect
 import { POSTGRES_URL } from '../helper.js';
 
 t.test("Neon's URL form maps to pg's TLS and channel-binding options", async (t) => {
-  const neon = connectionOptions('postgresql://alex:pw@ep-cool-1.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require');
+  const neon = connectionOptions(
+    'postgresql://alex:pw@ep-cool-1.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require',
+  );
   t.equal(neon.enableChannelBinding, true);
   const url = new URL(neon.connectionString);
   t.equal(url.searchParams.get('sslmode'), 'verify-full', 'TLS with certificate and host verification');
@@ -25,14 +27,18 @@ t.test('descriptions for logs never hold the password', async (t) => {
 
 // The app's pool bounds every query (15 s); migrations connect without that bound, since an index
 // build on a large table takes minutes (scripts/migrate.ts, the database plugin's migrate-on-start).
-t.test('queryTimeoutMs bounds each query on PostgreSQL, and null removes the bound', { skip: POSTGRES_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
-  const target = { kind: 'postgres', url: POSTGRES_URL!, poolMax: 1 } as const;
-  const bounded = connect(target, { queryTimeoutMs: 200 }).db;
-  const unbounded = connect(target, { queryTimeoutMs: null }).db;
-  t.teardown(async () => {
-    await bounded.destroy();
-    await unbounded.destroy();
-  });
-  await t.rejects(sql`select pg_sleep(0.5)`.execute(bounded), /timeout/i, 'a query over the bound is abandoned');
-  await t.resolves(sql`select pg_sleep(0.5)`.execute(unbounded), 'without a bound it runs to the end');
-});
+t.test(
+  'queryTimeoutMs bounds each query on PostgreSQL, and null removes the bound',
+  { skip: POSTGRES_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' },
+  async (t) => {
+    const target = { kind: 'postgres', url: POSTGRES_URL!, poolMax: 1 } as const;
+    const bounded = connect(target, { queryTimeoutMs: 200 }).db;
+    const unbounded = connect(target, { queryTimeoutMs: null }).db;
+    t.teardown(async () => {
+      await bounded.destroy();
+      await unbounded.destroy();
+    });
+    await t.rejects(sql`select pg_sleep(0.5)`.execute(bounded), /timeout/i, 'a query over the bound is abandoned');
+    await t.resolves(sql`select pg_sleep(0.5)`.execute(unbounded), 'without a bound it runs to the end');
+  },
+);

@@ -65,11 +65,20 @@ t.test(`every sort reads its index in order, first page and deep cursor page (${
         const params: ListParams = { ...DEFAULTS, sort, order, status };
         const first = await plan(listQuery(db, owner, params));
         const deep = await plan(listQuery(db, owner, { ...params, cursor: await deepCursor(params) }));
-        for (const [label, p] of [['first page', first], ['deep cursor page', deep]] as const) {
+        for (const [label, p] of [
+          ['first page', first],
+          ['deep cursor page', deep],
+        ] as const) {
           const all = nodes(p);
           const what = `${sort} ${order} status=${status}, ${label}: ${describe(p)}`;
-          t.notOk(all.some((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Seq Scan'), `${what}: no Sort, no Seq Scan`);
-          t.ok(all.some((n) => n['Node Type'].startsWith('Index') && n['Index Name'] === EXPECTED_INDEX[sort][order]), `${what}: reads ${EXPECTED_INDEX[sort][order]}`);
+          t.notOk(
+            all.some((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Seq Scan'),
+            `${what}: no Sort, no Seq Scan`,
+          );
+          t.ok(
+            all.some((n) => n['Node Type'].startsWith('Index') && n['Index Name'] === EXPECTED_INDEX[sort][order]),
+            `${what}: reads ${EXPECTED_INDEX[sort][order]}`,
+          );
           if (label === 'deep cursor page') {
             const scan = all.find((n) => n['Index Name'] === EXPECTED_INDEX[sort][order]);
             t.match(scan?.['Index Cond'] ?? '', /ROW\(|\) [<>] \(/, `${what}: the cursor is an index condition, not a filter`);
@@ -89,14 +98,24 @@ t.test('filters, search and stats use indexes, not a scan of the table', async (
   ];
   for (const [label, extra] of cases) {
     const p = await plan(listQuery(db, owner, { ...DEFAULTS, ...extra } as ListParams));
-    t.notOk(nodes(p).some((n) => n['Node Type'] === 'Seq Scan'), `${label}: ${describe(p)}`);
+    t.notOk(
+      nodes(p).some((n) => n['Node Type'] === 'Seq Scan'),
+      `${label}: ${describe(p)}`,
+    );
   }
   const stats = await taskStats(db, owner);
   t.equal(stats.total, TASKS, 'the counts kept by the trigger, over rows inserted in bulk');
-  const direct = (await sql<{ n: number }>`select count(*)::int as n from tasks where user_id = 'big' and completed`.execute(db)).rows[0]!.n;
+  const direct = (await sql<{ n: number }>`select count(*)::int as n from tasks where user_id = 'big' and completed`.execute(db)).rows[0]!
+    .n;
   t.equal(stats.completed, direct);
   const statsPlan = await plan(statsQuery(db, owner));
-  t.notOk(nodes(statsPlan).some((n) => n['Relation Name'] === 'tasks'), `stats: the trigger-kept counts, not the tasks (${describe(statsPlan)})`);
+  t.notOk(
+    nodes(statsPlan).some((n) => n['Relation Name'] === 'tasks'),
+    `stats: the trigger-kept counts, not the tasks (${describe(statsPlan)})`,
+  );
   const overduePlan = await plan(overdueQuery(db, owner));
-  t.ok(nodes(overduePlan).some((n) => n['Index Name'] === 'tasks_user_id_overdue_idx'), `overdue count: the partial index (${describe(overduePlan)})`);
+  t.ok(
+    nodes(overduePlan).some((n) => n['Index Name'] === 'tasks_user_id_overdue_idx'),
+    `overdue count: the partial index (${describe(overduePlan)})`,
+  );
 });

@@ -17,10 +17,15 @@ t.test('migrate up applies every pending migration; down reverts one', async (t)
   // The embedded database in a folder of its own: no DATABASE_URL from the caller's environment.
   const env = { PATH: process.env.PATH ?? '', DATA_DIR: dataDir };
   // What `npm run migrate --` runs (tsx scripts/migrate.ts), as one node process (not npx + tsx's CLI + its child).
-  const migrate = async (...args: string[]) => (await run(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts', ...args], { env })).stdout;
+  const migrate = async (...args: string[]) =>
+    (await run(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts', ...args], { env })).stdout;
 
   const up = await migrate('up');
-  t.same(up.split('\n').filter((l) => l.startsWith('applied ')), ALL.map((name) => `applied ${name}`), 'up applied all of them');
+  t.same(
+    up.split('\n').filter((l) => l.startsWith('applied ')),
+    ALL.map((name) => `applied ${name}`),
+    'up applied all of them',
+  );
   t.notMatch(await migrate('status'), /pending/, 'nothing is pending');
   t.match(await migrate('up'), /nothing to do/, 'a second up has nothing to do');
   t.same(

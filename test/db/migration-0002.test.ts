@@ -13,7 +13,9 @@ t.test(`0002 on a populated database (${DATABASE_KIND})`, async (t) => {
   const { db } = connect(target);
   await migrateTo(db, '2026_11_22_0001_users_and_tasks');
   await db.insertInto('users').values({ id: 'old-user', email: null }).execute();
-  await sql`insert into tasks (user_id, title, description) select 'old-user', 'old ' || i, null from generate_series(1, 500) as i`.execute(db);
+  await sql`insert into tasks (user_id, title, description) select 'old-user', 'old ' || i, null from generate_series(1, 500) as i`.execute(
+    db,
+  );
   const fileBefore = (await sql<{ f: string }>`select pg_relation_filenode('tasks')::text as f`.execute(db)).rows[0]!.f;
 
   await migrateToLatest(db);
@@ -25,9 +27,21 @@ t.test(`0002 on a populated database (${DATABASE_KIND})`, async (t) => {
 
   const app = await build(t, { database: target });
   const [first] = (await call(app, { method: 'GET', url: '/api/tasks?limit=1', as: 'old-user' })).json<{ id: string }[]>();
-  const stale = await call(app, { method: 'PUT', url: `/api/tasks/${first!.id}`, as: 'old-user', headers: { 'if-match': '"2"' }, body: { title: 'new' } });
+  const stale = await call(app, {
+    method: 'PUT',
+    url: `/api/tasks/${first!.id}`,
+    as: 'old-user',
+    headers: { 'if-match': '"2"' },
+    body: { title: 'new' },
+  });
   t.same([stale.statusCode, stale.headers.etag], [412, '"1"'], 'an old task takes part in conditional writes');
-  const put = await call(app, { method: 'PUT', url: `/api/tasks/${first!.id}`, as: 'old-user', headers: { 'if-match': '"1"' }, body: { title: 'new' } });
+  const put = await call(app, {
+    method: 'PUT',
+    url: `/api/tasks/${first!.id}`,
+    as: 'old-user',
+    headers: { 'if-match': '"1"' },
+    body: { title: 'new' },
+  });
   t.same([put.statusCode, put.headers.etag], [200, '"2"']);
 
   await call(app, { method: 'POST', url: '/api/tasks', as: 'old-user', headers: { 'idempotency-key': 'k' }, body: { title: 'keyed' } });

@@ -36,10 +36,15 @@ async function catalog(db: Kysely<Database>): Promise<unknown> {
     select table_name, column_name, data_type, is_nullable, column_default, character_maximum_length
     from information_schema.columns where table_schema = 'public' and table_name not like 'kysely_%'
     order by table_name, column_name`.execute(db);
-  const indexes = await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' and tablename not like 'kysely_%' order by indexname`.execute(db);
+  const indexes =
+    await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' and tablename not like 'kysely_%' order by indexname`.execute(
+      db,
+    );
   const constraints = await sql`
     select conrelid::regclass::text as on_table, conname, pg_get_constraintdef(oid) as def
-    from pg_constraint where connamespace = 'public'::regnamespace and conrelid::regclass::text not like 'kysely_%' order by conname`.execute(db);
+    from pg_constraint where connamespace = 'public'::regnamespace and conrelid::regclass::text not like 'kysely_%' order by conname`.execute(
+    db,
+  );
   return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows };
 }
 
@@ -50,7 +55,13 @@ t.test('up → down → up leaves an identical schema; down leaves nothing behin
   await migrateToLatest(db);
   const first = await catalog(db);
   const indexNames = (first as { indexes: { indexname: string }[] }).indexes.map((i) => i.indexname);
-  for (const index of ['tasks_pkey', 'tasks_user_id_created_at_idx', 'users_pkey', 'idempotency_keys_pkey', 'idempotency_keys_expires_at_idx']) {
+  for (const index of [
+    'tasks_pkey',
+    'tasks_user_id_created_at_idx',
+    'users_pkey',
+    'idempotency_keys_pkey',
+    'idempotency_keys_expires_at_idx',
+  ]) {
     t.ok(indexNames.includes(index), `index ${index} exists`);
   }
 
@@ -71,7 +82,13 @@ t.test('tasks cascade with their user and refuse invalid rows', async (t) => {
   await db.insertInto('tasks').values({ user_id: 'u1', title: 'x', description: null }).execute();
   await t.rejects(db.insertInto('tasks').values({ user_id: 'nobody', title: 'x', description: null }).execute(), 'foreign key');
   await t.rejects(db.insertInto('tasks').values({ user_id: 'u1', title: '', description: null }).execute(), 'empty title');
-  await t.rejects(db.insertInto('tasks').values({ user_id: 'u1', title: 'x'.repeat(101), description: null }).execute(), 'title too long');
+  await t.rejects(
+    db
+      .insertInto('tasks')
+      .values({ user_id: 'u1', title: 'x'.repeat(101), description: null })
+      .execute(),
+    'title too long',
+  );
   await db.deleteFrom('users').where('id', '=', 'u1').execute();
   t.equal((await db.selectFrom('tasks').selectAll().execute()).length, 0, 'deleting the user deleted the task');
 });
@@ -84,7 +101,10 @@ t.test('a migration that fails midway leaves the schema exactly as it was and is
   // healthy, so only an explicit ROLLBACK undoes it) or by invalid SQL (the transaction aborts).
   const brokenBy = (failure: 'throw' | 'sql'): Migration => ({
     async up(db) {
-      await db.schema.createTable('half_done').addColumn('id', 'integer', (c) => c.primaryKey()).execute();
+      await db.schema
+        .createTable('half_done')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .execute();
       await db.schema.alterTable('tasks').addColumn('half', 'text').execute();
       await db.schema.createIndex('tasks_half_idx').on('tasks').column('half').execute();
       if (failure === 'throw') throw new Error('boom midway');
@@ -97,7 +117,10 @@ t.test('a migration that fails midway leaves the schema exactly as it was and is
   // From an empty database: the real migration and the broken one run as one batch; nothing stays.
   const batch = await migrator(db, withExtra({ '2026_12_31_0001_broken': brokenBy('throw') })).migrateToLatest();
   t.match(batch.error, { message: 'boom midway' });
-  t.match(batch.results, [...REAL.map((migrationName) => ({ migrationName })), { migrationName: '2026_12_31_0001_broken', status: 'Error' }]);
+  t.match(batch.results, [
+    ...REAL.map((migrationName) => ({ migrationName })),
+    { migrationName: '2026_12_31_0001_broken', status: 'Error' },
+  ]);
   t.same(await catalog(db), empty, 'the batch left no table, column or index behind');
   t.same(await applied(db), [], 'nothing recorded as applied');
 
@@ -122,18 +145,29 @@ t.test('concurrent migrators take turns: each migration applied once, no lock le
   t.teardown(() => Promise.all(handles.map((h) => h.db.destroy())));
   const dbs = target.kind === 'postgres' ? handles.map((h) => h.db) : Array.from({ length: 6 }, () => handles[0]!.db);
   // A slow extra migration widens the window in which migrators overlap.
-  const provider = withExtra({ '2026_12_31_0001_slow': { up: async (db) => void (await sql`select pg_sleep(0.2)`.execute(db)), down: async () => {} } });
+  const provider = withExtra({
+    '2026_12_31_0001_slow': { up: async (db) => void (await sql`select pg_sleep(0.2)`.execute(db)), down: async () => {} },
+  });
   // Kysely's stock session-level lock fails this through PgBouncer in about half of the rounds.
   const rounds = target.kind === 'postgres' ? 5 : 2;
   for (let round = 1; round <= rounds; round++) {
-    const runs = await Promise.all(dbs.map(async (db, i) => {
-      await new Promise((resolve) => setTimeout(resolve, i * 30));
-      return migrator(db, provider).migrateToLatest();
-    }));
-    t.same(runs.filter((r) => r.error).map((r) => String(r.error)), [], `round ${round}: no run failed`);
+    const runs = await Promise.all(
+      dbs.map(async (db, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 30));
+        return migrator(db, provider).migrateToLatest();
+      }),
+    );
+    t.same(
+      runs.filter((r) => r.error).map((r) => String(r.error)),
+      [],
+      `round ${round}: no run failed`,
+    );
     const applying = runs.filter((r) => (r.results ?? []).length > 0);
     t.equal(applying.length, 1, `round ${round}: one run applied the migrations, the others found nothing to do`);
-    t.same(applying[0]?.results?.map((r) => r.status), [...ALL, 'slow'].map(() => 'Success'));
+    t.same(
+      applying[0]?.results?.map((r) => r.status),
+      [...ALL, 'slow'].map(() => 'Success'),
+    );
     t.equal(await advisoryLocksHere(dbs[0]!), 0, `round ${round}: no advisory lock is held once every run is over`);
     t.same(await applied(dbs[0]!), [...ALL, '2026_12_31_0001_slow']);
     ensureSucceeded(await migrator(dbs[0]!, provider).migrateTo(NO_MIGRATIONS));

@@ -55,7 +55,12 @@ t.test('many users over many app connections get exactly their own, correct task
       // Four tasks at once, then for each: a change, a toggle, or a delete, also at once.
       const created = await Promise.all(
         Array.from({ length: 4 }, async (_, i) => {
-          const res = await call(app, { method: 'POST', url: '/api/tasks', as: user, body: { title: `${user} task ${i}`, description: `u${u}t${i}` } });
+          const res = await call(app, {
+            method: 'POST',
+            url: '/api/tasks',
+            as: user,
+            body: { title: `${user} task ${i}`, description: `u${u}t${i}` },
+          });
           t.equal(res.statusCode, 201);
           return res.json<Task>();
         }),
@@ -88,7 +93,11 @@ t.test('many users over many app connections get exactly their own, correct task
         `${user} sees exactly their 3 remaining tasks with their changes`,
       );
       t.same(got.map((x) => x.title).sort(), [`${user} renamed`, `${user} task 1`, `${user} task 3`].sort());
-      t.same(got.filter((x) => x.completed).map((x) => x.title), [`${user} task 1`], 'only the toggled task is completed');
+      t.same(
+        got.filter((x) => x.completed).map((x) => x.title),
+        [`${user} task 1`],
+        'only the toggled task is completed',
+      );
     }),
   );
 });

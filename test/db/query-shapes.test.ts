@@ -14,7 +14,12 @@ t.test('binds each call’s values into the SQL compiled once', async (t) => {
   let builds = 0;
   const byEmail = queryShape(oneShape<{ email: string; limit: number }>(), (db, p) => {
     builds++;
-    return db.selectFrom('users').select('id').where('email', '=', p.email).where('created_at', '<', sql<Date>`now()`).limit(p.limit);
+    return db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', p.email)
+      .where('created_at', '<', sql<Date>`now()`)
+      .limit(p.limit);
   });
   const a = byEmail(db, { email: 'a@example.com', limit: 5 });
   const b = byEmail(db, { email: 'b@example.com', limit: 7 });
@@ -23,7 +28,13 @@ t.test('binds each call’s values into the SQL compiled once', async (t) => {
   t.equal(b.sql, a.sql);
   t.same(a.parameters, ['a@example.com', 5]);
   t.same(b.parameters, ['b@example.com', 7]);
-  const direct = db.selectFrom('users').select('id').where('email', '=', 'a@example.com').where('created_at', '<', sql<Date>`now()`).limit(5).compile();
+  const direct = db
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', 'a@example.com')
+    .where('created_at', '<', sql<Date>`now()`)
+    .limit(5)
+    .compile();
   t.same([a.sql, a.parameters], [direct.sql, direct.parameters], 'what Kysely compiles with the values themselves');
   t.same(placeholderPositions(a, 'email'), [], 'a bound query holds values, not placeholders');
   t.same(placeholderPositions(byEmail.compiled()[0]!, 'email'), [1], 'the cached one holds the placeholder');
@@ -54,7 +65,9 @@ t.test('a shape per description; the description’s constants stay in the param
 });
 
 t.test('null is a value; a missing one is an error, never a placeholder sent to the database', async (t) => {
-  const byEmail = queryShape(oneShape<{ email: string | null }>(), (db, p) => db.selectFrom('users').select('id').where('email', 'is not distinct from', p.email));
+  const byEmail = queryShape(oneShape<{ email: string | null }>(), (db, p) =>
+    db.selectFrom('users').select('id').where('email', 'is not distinct from', p.email),
+  );
   t.same(byEmail(db, { email: null }).parameters, [null]);
   t.throws(() => byEmail(db, {} as { email: string }), /no value for placeholder email/);
 });

@@ -54,7 +54,32 @@ async function expected(q: string): Promise<string[]> {
 }
 
 t.test(`one and two characters find exactly the tasks that contain them (${DATABASE_KIND})`, async (t) => {
-  const queries = ['zz', 'Zz', 'z', 'Z', '%', '_', 'a%', 'x_', '\\', 'h\\', '\n', 'e\nl', 'ü', 'SS', 'ß', 'öß', '👍', '👍🏽', 'q', 'mi', 'GR', '99', '0%', '0_'];
+  const queries = [
+    'zz',
+    'Zz',
+    'z',
+    'Z',
+    '%',
+    '_',
+    'a%',
+    'x_',
+    '\\',
+    'h\\',
+    '\n',
+    'e\nl',
+    'ü',
+    'SS',
+    'ß',
+    'öß',
+    '👍',
+    '👍🏽',
+    'q',
+    'mi',
+    'GR',
+    '99',
+    '0%',
+    '0_',
+  ];
   for (const q of queries) {
     const want = await expected(q);
     const got = (await db.executeQuery(listQuery(db, owner, { ...DEFAULTS, q }))).rows.map((r) => r.id).sort();
@@ -70,7 +95,13 @@ t.test('a rare short search reads the index of the tripled texts, not every task
   for (const q of ['zz', 'z', 'ß']) {
     const all = nodes(await plan(listQuery(db, owner, { ...DEFAULTS, limit: 20, q })));
     const describe = all.map((n) => `${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''}`).join(' > ');
-    t.ok(all.some((n) => n['Index Name'] === 'tasks_title_tripled_trgm_idx'), `q=${q}: ${describe}`);
-    t.notOk(all.some((n) => n['Node Type'] === 'Seq Scan'), `q=${q}: no Seq Scan`);
+    t.ok(
+      all.some((n) => n['Index Name'] === 'tasks_title_tripled_trgm_idx'),
+      `q=${q}: ${describe}`,
+    );
+    t.notOk(
+      all.some((n) => n['Node Type'] === 'Seq Scan'),
+      `q=${q}: no Seq Scan`,
+    );
   }
 });

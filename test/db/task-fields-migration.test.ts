@@ -39,7 +39,10 @@ t.test('a populated database of the previous schema is upgraded by start-up, los
       await refused.close();
     }
   };
-  await t.rejects(refusedStart(), { name: 'StartupError', message: /schema is behind \(pending: 2026_12_01_0001_task_fields[^)]*\) and MIGRATE_ON_START is off/ });
+  await t.rejects(refusedStart(), {
+    name: 'StartupError',
+    message: /schema is behind \(pending: 2026_12_01_0001_task_fields[^)]*\) and MIGRATE_ON_START is off/,
+  });
 
   // The normal start-up migrates; every old task reads back through the API unchanged, new fields at their defaults.
   const app = await buildApp(testConfig(), { logger: false, database });
@@ -71,11 +74,18 @@ t.test('a populated database of the previous schema is upgraded by start-up, los
     }
   }
   t.pass('every old task read back unchanged, with the new fields at their defaults');
-  const exact = (await sql<{ n: number }>`
-    select count(*)::int as n from tasks where completed and completed_at::text = updated_at::text`.execute(app.db)).rows[0]!.n;
+  const exact = (
+    await sql<{ n: number }>`
+    select count(*)::int as n from tasks where completed and completed_at::text = updated_at::text`.execute(app.db)
+  ).rows[0]!.n;
   t.equal(exact, before.filter((row) => row.completed).length, 'completed_at backfilled from updated_at, to the microsecond');
   // The upgraded database takes the new fields.
-  const created = await call(app, { method: 'POST', url: '/api/tasks', as: 'old-alice', body: { title: 'new', priority: 'high', tags: ['x'] } });
+  const created = await call(app, {
+    method: 'POST',
+    url: '/api/tasks',
+    as: 'old-alice',
+    body: { title: 'new', priority: 'high', tags: ['x'] },
+  });
   t.equal(created.statusCode, 201);
   await app.close();
 
@@ -87,10 +97,16 @@ t.test('a populated database of the previous schema is upgraded by start-up, los
   const down = (await sql<Record<string, unknown>>`select *, updated_at::text as updated_exact from tasks order by id`.execute(db)).rows;
   t.same(down, before, 'after down: the previous schema with every row as it was');
   await migrateToLatest(db);
-  const up = (await sql<Record<string, unknown>>`
-    select id, user_id, title, description, completed, created_at, updated_at, updated_at::text as updated_exact from tasks order by id`.execute(db)).rows;
+  const up = (
+    await sql<Record<string, unknown>>`
+    select id, user_id, title, description, completed, created_at, updated_at, updated_at::text as updated_exact from tasks order by id`.execute(
+      db,
+    )
+  ).rows;
   t.same(up, before, 'after up again: every row as it was');
-  const defaults = (await sql<{ n: number }>`select count(*)::int as n from tasks where priority = 'medium' and due_at is null and tags = '{}'`.execute(db)).rows[0]!.n;
+  const defaults = (
+    await sql<{ n: number }>`select count(*)::int as n from tasks where priority = 'medium' and due_at is null and tags = '{}'`.execute(db)
+  ).rows[0]!.n;
   t.equal(defaults, before.length, 'with the new fields at their defaults');
 });
 
@@ -102,11 +118,21 @@ if (POSTGRES_URL) {
     const populate = async (db: Kysely<Database>) => {
       await migrateTo(db, PREVIOUS);
       await sql`insert into users (id) values ('u1'), ('u2')`.execute(db);
-      await sql`insert into tasks (user_id, title, completed) select case when i % 2 = 0 then 'u1' else 'u2' end, 't' || i, i % 3 = 0 from generate_series(1, 500) i`.execute(db);
+      await sql`insert into tasks (user_id, title, completed) select case when i % 2 = 0 then 'u1' else 'u2' end, 't' || i, i % 3 = 0 from generate_series(1, 500) i`.execute(
+        db,
+      );
     };
     const schema = async (db: Kysely<Database>) => ({
-      columns: (await sql`select table_name, column_name, data_type, column_default, is_nullable from information_schema.columns where table_schema = 'public' and table_name not like 'kysely_%' order by 1, 2`.execute(db)).rows,
-      indexes: (await sql`select indexname, indexdef from pg_indexes where schemaname = 'public' and tablename not like 'kysely_%' order by 1`.execute(db)).rows,
+      columns: (
+        await sql`select table_name, column_name, data_type, column_default, is_nullable from information_schema.columns where table_schema = 'public' and table_name not like 'kysely_%' order by 1, 2`.execute(
+          db,
+        )
+      ).rows,
+      indexes: (
+        await sql`select indexname, indexdef from pg_indexes where schemaname = 'public' and tablename not like 'kysely_%' order by 1`.execute(
+          db,
+        )
+      ).rows,
       counts: (await sql`select user_id, priority, completed, n from task_counts where n > 0 order by 1, 2, 3`.execute(db)).rows,
       done: (await sql`select count(*)::int as n from tasks where completed and completed_at = updated_at`.execute(db)).rows,
     });
@@ -118,11 +144,17 @@ if (POSTGRES_URL) {
     await migrateToLatest(direct);
     const lines: string[] = [];
     await onlineSteps(online, (line) => lines.push(line));
-    t.ok(lines.some((l) => l.startsWith('index ')), 'the indexes were built by the online steps');
+    t.ok(
+      lines.some((l) => l.startsWith('index ')),
+      'the indexes were built by the online steps',
+    );
     const results = await migrateToLatest(online);
     // Later migrations (already in the code) follow it in the same run.
-      t.equal(results[0]?.migrationName, '2026_12_01_0001_task_fields', 'up then records the migration first');
-      t.ok(results.every((r) => r.status === 'Success'), 'and every migration after it succeeds');
+    t.equal(results[0]?.migrationName, '2026_12_01_0001_task_fields', 'up then records the migration first');
+    t.ok(
+      results.every((r) => r.status === 'Success'),
+      'and every migration after it succeeds',
+    );
     t.same(await schema(online), await schema(direct), 'the same columns, indexes, counts and backfill');
   });
 }

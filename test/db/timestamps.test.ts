@@ -66,7 +66,11 @@ t.test('text to RFC 3339: what the Date path gives, on the samples and on random
     ['1999-01-08 04:05:06.789-08', '1999-01-08T12:05:06.789Z'],
   ];
   for (const [text, iso] of samples) t.equal(isoFromTimestamptzText(text), iso, text);
-  t.equal(isoFromTimestamptzText('0044-03-15 12:00:00+00 BC'), parseTimestamptz('0044-03-15 12:00:00+00 BC').toISOString(), 'BC: the Date path');
+  t.equal(
+    isoFromTimestamptzText('0044-03-15 12:00:00+00 BC'),
+    parseTimestamptz('0044-03-15 12:00:00+00 BC').toISOString(),
+    'BC: the Date path',
+  );
   fc.assert(
     fc.property(
       fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9998-12-31T23:59:59Z'), noInvalidDate: true }),

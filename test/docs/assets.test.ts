@@ -13,7 +13,10 @@ t.test('the UI bundle is served compressed (brotli, gzip) and identical once dec
   t.equal(plain.statusCode, 200);
   t.notOk(plain.headers['content-encoding'], 'no Accept-Encoding: sent as is');
   t.ok(plain.rawPayload.length > 1_000_000, `the bundle is big (${plain.rawPayload.length} bytes)`);
-  for (const [encoding, decompress] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+  for (const [encoding, decompress] of [
+    ['br', brotliDecompressSync],
+    ['gzip', gunzipSync],
+  ] as const) {
     const res = await app.inject({ method: 'GET', url: BUNDLE, headers: { 'accept-encoding': encoding } });
     t.equal(res.headers['content-encoding'], encoding, `${encoding}: encoded`);
     t.match(res.headers.vary, /accept-encoding/i, `${encoding}: Vary: Accept-Encoding`);
@@ -63,9 +66,17 @@ t.test('the page is titled after the API, and every URL it uses is relative', as
 t.test('Try it out calls the server the page was loaded from', async (t) => {
   const app = await build(t);
   const contract = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
-  t.same(contract.servers.map((s: { url: string }) => s.url), ['/'], 'the contract: the origin it was fetched from');
+  t.same(
+    contract.servers.map((s: { url: string }) => s.url),
+    ['/'],
+    'the contract: the origin it was fetched from',
+  );
   const forDocs = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
-  t.same(forDocs.servers.map((s: { url: string }) => s.url), ['..'], "the docs' copy: relative to /docs/json, so a path prefix is kept");
+  t.same(
+    forDocs.servers.map((s: { url: string }) => s.url),
+    ['..'],
+    "the docs' copy: relative to /docs/json, so a path prefix is kept",
+  );
   t.equal(new URL('..', 'http://127.0.0.1:8000/docs/json').href, 'http://127.0.0.1:8000/');
   t.equal(new URL('..', 'https://example.com/todo/docs/json').href, 'https://example.com/todo/');
   t.same({ ...forDocs, servers: undefined }, { ...contract, servers: undefined }, 'otherwise the same document');

@@ -24,7 +24,6 @@ const USERS = 4;
 /** The server is killed when this many creates have been acknowledged. */
 const KILL_AFTER = 400;
 
-
 interface Attempt {
   user: string;
   /** The Idempotency-Key it was sent with (clients with an even number send one). */
@@ -56,7 +55,12 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   // Durability is what is tested here, not the limits: no auth-failure limit, and no load shedding
   // (on a loaded machine the embedded database's event-loop delay sheds creates and, after the
   // restart's crash recovery, the listings with 503 overloaded; test/load/overload.test.ts tests that).
-  const env: Record<string, string> = { NODE_ENV: 'test', BETTER_AUTH_SECRET: SECRET, AUTH_RATE_LIMIT_MAX: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' };
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    BETTER_AUTH_SECRET: SECRET,
+    AUTH_RATE_LIMIT_MAX: '0',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+  };
   if (database.kind === 'postgres') env.DATABASE_URL = database.url;
   else env.DATA_DIR = dir; // the embedded database on disk, in DATA_DIR/pglite
 
@@ -105,7 +109,11 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
 
   const ackedAttempts = attempts.filter((a) => a.acked);
   const refused = attempts.filter((a) => a.failed && /^\d{3} /.test(a.failed));
-  t.same(refused.map((a) => a.failed), [], 'before the kill, every create that got an answer got a 201');
+  t.same(
+    refused.map((a) => a.failed),
+    [],
+    'before the kill, every create that got an answer got a 201',
+  );
   const inDoubt = attempts.filter((a) => !a.acked && !/^\d{3} /.test(a.failed ?? ''));
 
   // The same database, a new process: it must start cleanly (crash recovery, no stale lock).
@@ -124,21 +132,48 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   t.equal(duplicates, 0, 'no title appears twice');
 
   const missing = ackedAttempts.filter((a) => !byTitle.has(a.body.title));
-  t.same(missing.map((a) => a.acked), [], 'every acknowledged task exists after the restart');
-  const changed = ackedAttempts.filter((a) => byTitle.has(a.body.title) && JSON.stringify(byTitle.get(a.body.title)) !== JSON.stringify(a.acked));
-  t.same(changed.map((a) => ({ acknowledged: a.acked, found: byTitle.get(a.body.title) })), [], 'each with exactly the acknowledged content');
+  t.same(
+    missing.map((a) => a.acked),
+    [],
+    'every acknowledged task exists after the restart',
+  );
+  const changed = ackedAttempts.filter(
+    (a) => byTitle.has(a.body.title) && JSON.stringify(byTitle.get(a.body.title)) !== JSON.stringify(a.acked),
+  );
+  t.same(
+    changed.map((a) => ({ acknowledged: a.acked, found: byTitle.get(a.body.title) })),
+    [],
+    'each with exactly the acknowledged content',
+  );
   for (const a of ackedAttempts.slice(0, 3)) {
-    t.match(a.acked, { user_id: a.user, title: a.body.title, description: a.body.description ?? null, completed: a.body.completed ?? false });
+    t.match(a.acked, {
+      user_id: a.user,
+      title: a.body.title,
+      description: a.body.description ?? null,
+      completed: a.body.completed ?? false,
+    });
   }
 
   const sent = new Set(attempts.map((a) => a.body.title));
-  t.same([...byTitle.keys()].filter((title) => !sent.has(title)), [], 'no task exists that was never sent');
+  t.same(
+    [...byTitle.keys()].filter((title) => !sent.has(title)),
+    [],
+    'no task exists that was never sent',
+  );
   const committedInDoubt = inDoubt.filter((a) => byTitle.has(a.body.title));
   for (const a of committedInDoubt) {
     const task = byTitle.get(a.body.title)!;
-    t.match(task, { user_id: a.user, description: a.body.description ?? null, completed: a.body.completed ?? false }, 'an in-doubt task that was committed has the content sent');
+    t.match(
+      task,
+      { user_id: a.user, description: a.body.description ?? null, completed: a.body.completed ?? false },
+      'an in-doubt task that was committed has the content sent',
+    );
   }
-  t.equal(byTitle.size, ackedAttempts.length + committedInDoubt.length, 'the database holds the acknowledged tasks plus committed in-doubt ones, nothing else');
+  t.equal(
+    byTitle.size,
+    ackedAttempts.length + committedInDoubt.length,
+    'the database holds the acknowledged tasks plus committed in-doubt ones, nothing else',
+  );
 
   // Every keyed create that was acknowledged or in doubt, retried with its key: exactly one task each.
   const retried = attempts.filter((a) => a.key && (a.acked || inDoubt.includes(a)));
@@ -155,16 +190,29 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
     const replayed = res.headers.get('idempotent-replayed') === 'true';
     const committed = byTitle.get(a.body.title);
     if (res.status !== 201) badRetries.push(`${a.key}: ${res.status}`);
-    else if (committed ? !replayed || JSON.stringify(task) !== JSON.stringify(committed) : replayed) badRetries.push(`${a.key}: committed ${Boolean(committed)}, replayed ${replayed}`);
+    else if (committed ? !replayed || JSON.stringify(task) !== JSON.stringify(committed) : replayed)
+      badRetries.push(`${a.key}: committed ${Boolean(committed)}, replayed ${replayed}`);
     if (replayed) replays++;
     else createdOnRetry++;
   }
   t.same(badRetries, [], 'each retry replays the committed create, or creates the one that was not committed');
-  t.ok(retried.some((a) => a.acked), 'acknowledged keyed creates were retried');
+  t.ok(
+    retried.some((a) => a.acked),
+    'acknowledged keyed creates were retried',
+  );
   const afterRetry = new Map<string, number>();
-  for (let u = 0; u < USERS; u++) for (const task of await listAll(second.base, userOf(u))) afterRetry.set(task.title, (afterRetry.get(task.title) ?? 0) + 1);
-  t.same(retried.filter((a) => afterRetry.get(a.body.title) !== 1).map((a) => a.key), [], 'every retried create exists exactly once');
-  t.equal([...afterRetry.values()].reduce((x, y) => x + y, 0), byTitle.size + createdOnRetry, 'the retries added only the creates that had not been committed');
+  for (let u = 0; u < USERS; u++)
+    for (const task of await listAll(second.base, userOf(u))) afterRetry.set(task.title, (afterRetry.get(task.title) ?? 0) + 1);
+  t.same(
+    retried.filter((a) => afterRetry.get(a.body.title) !== 1).map((a) => a.key),
+    [],
+    'every retried create exists exactly once',
+  );
+  t.equal(
+    [...afterRetry.values()].reduce((x, y) => x + y, 0),
+    byTitle.size + createdOnRetry,
+    'the retries added only the creates that had not been committed',
+  );
 
   // Still writable, and a graceful stop works after the recovery.
   const after = await fetch(`${second.base}/api/tasks`, {

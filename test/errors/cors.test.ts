@@ -6,7 +6,11 @@ t.test('CORS answers only the configured origins', async (t) => {
   const preflight = await app.inject({
     method: 'OPTIONS',
     url: '/api/tasks',
-    headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type' },
+    headers: {
+      origin: 'https://app.example.com',
+      'access-control-request-method': 'PATCH',
+      'access-control-request-headers': 'authorization,content-type',
+    },
   });
   t.equal(preflight.statusCode, 204);
   t.equal(preflight.headers['access-control-allow-origin'], 'https://app.example.com');
@@ -31,12 +35,21 @@ t.test('CORS lets a browser frontend use conditional requests and idempotency ke
   const preflight = await app.inject({
     method: 'OPTIONS',
     url: '/api/tasks/00000000-0000-4000-8000-000000000000',
-    headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'if-match,if-none-match,idempotency-key' },
+    headers: {
+      origin: 'https://app.example.com',
+      'access-control-request-method': 'PUT',
+      'access-control-request-headers': 'if-match,if-none-match,idempotency-key',
+    },
   });
   t.equal(preflight.statusCode, 204);
-  const allowed = String(preflight.headers['access-control-allow-headers']).toLowerCase().split(/\s*,\s*/);
+  const allowed = String(preflight.headers['access-control-allow-headers'])
+    .toLowerCase()
+    .split(/\s*,\s*/);
   for (const header of ['if-match', 'if-none-match', 'idempotency-key']) t.ok(allowed.includes(header), `preflight allows ${header}`);
   const res = await app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://app.example.com' } });
-  const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/\s*,\s*/);
-  for (const header of ['etag', 'location', 'link', 'retry-after', 'idempotent-replayed']) t.ok(exposed.includes(header), `exposes ${header}`);
+  const exposed = String(res.headers['access-control-expose-headers'])
+    .toLowerCase()
+    .split(/\s*,\s*/);
+  for (const header of ['etag', 'location', 'link', 'retry-after', 'idempotent-replayed'])
+    t.ok(exposed.includes(header), `exposes ${header}`);
 });

@@ -23,47 +23,51 @@ t.test('a closed embedded database answers 503 with Retry-After on task operatio
   t.equal(res.json().error, 'service_unavailable');
 });
 
-t.test('PostgreSQL cut off answers 503 quickly, not a hang or a 500, and recovers', { skip: !POSTGRES_URL && 'needs TEST_DATABASE_URL (runs in the PostgreSQL pass of .ci/run)' }, async (t) => {
-  const target = await freshDatabase(t);
-  if (target.kind !== 'postgres') throw new Error('unreachable');
-  const url = new URL(target.url);
-  const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-  t.teardown(() => proxy.close());
-  url.host = `127.0.0.1:${proxy.port}`;
-  const app = await buildApp(testConfig(), { logger: false, database: { ...target, url: url.toString() } });
-  t.teardown(() => app.close());
-  await app.ready();
-  t.equal((await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' })).statusCode, 200);
+t.test(
+  'PostgreSQL cut off answers 503 quickly, not a hang or a 500, and recovers',
+  { skip: !POSTGRES_URL && 'needs TEST_DATABASE_URL (runs in the PostgreSQL pass of .ci/run)' },
+  async (t) => {
+    const target = await freshDatabase(t);
+    if (target.kind !== 'postgres') throw new Error('unreachable');
+    const url = new URL(target.url);
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    t.teardown(() => proxy.close());
+    url.host = `127.0.0.1:${proxy.port}`;
+    const app = await buildApp(testConfig(), { logger: false, database: { ...target, url: url.toString() } });
+    t.teardown(() => app.close());
+    await app.ready();
+    t.equal((await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' })).statusCode, 200);
 
-  proxy.cut();
-  const started = Date.now();
-  for (const [method, path, body] of [
-    ['GET', '/api/tasks', undefined],
-    ['POST', '/api/tasks', { title: 'x' }],
-    ['GET', '/ready', undefined],
-  ] as const) {
-    const sent = Date.now();
-    const res = await call(app, { method, url: path, as: 'alice', ...(body ? { body } : {}) });
-    const ms = Date.now() - sent;
-    t.equal(res.statusCode, 503, `${method} ${path}`);
-    t.equal(res.headers['retry-after'], '2');
-    // "About a second": the 2 s connect timeout is the worst case; a cut connection fails at once.
-    t.ok(ms < 2_500, `${method} ${path} answered 503 in ${ms} ms`);
-  }
-  t.comment(`three 503s in ${Date.now() - started} ms after the cut`);
-  t.equal((await call(app, { method: 'GET', url: '/health' })).statusCode, 200, 'liveness does not depend on the database');
+    proxy.cut();
+    const started = Date.now();
+    for (const [method, path, body] of [
+      ['GET', '/api/tasks', undefined],
+      ['POST', '/api/tasks', { title: 'x' }],
+      ['GET', '/ready', undefined],
+    ] as const) {
+      const sent = Date.now();
+      const res = await call(app, { method, url: path, as: 'alice', ...(body ? { body } : {}) });
+      const ms = Date.now() - sent;
+      t.equal(res.statusCode, 503, `${method} ${path}`);
+      t.equal(res.headers['retry-after'], '2');
+      // "About a second": the 2 s connect timeout is the worst case; a cut connection fails at once.
+      t.ok(ms < 2_500, `${method} ${path} answered 503 in ${ms} ms`);
+    }
+    t.comment(`three 503s in ${Date.now() - started} ms after the cut`);
+    t.equal((await call(app, { method: 'GET', url: '/health' })).statusCode, 200, 'liveness does not depend on the database');
 
-  proxy.restore();
-  const restored = Date.now();
-  let ready: number;
-  while ((ready = (await call(app, { method: 'GET', url: '/ready' })).statusCode) !== 200 && Date.now() - restored < 5_000) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const recovery = Date.now() - restored;
-  t.equal(ready, 200, 'ready again once the database is back');
-  t.ok(recovery < 2_000, `service resumed ${recovery} ms after the database came back`);
-  t.equal((await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' })).statusCode, 200);
-});
+    proxy.restore();
+    const restored = Date.now();
+    let ready: number;
+    while ((ready = (await call(app, { method: 'GET', url: '/ready' })).statusCode) !== 200 && Date.now() - restored < 5_000) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const recovery = Date.now() - restored;
+    t.equal(ready, 200, 'ready again once the database is back');
+    t.ok(recovery < 2_000, `service resumed ${recovery} ms after the database came back`);
+    t.equal((await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' })).statusCode, 200);
+  },
+);
 
 t.test('start-up refuses a database that is behind (migrations off) or ahead of the code', async (t) => {
   // The same database across three starts: a PostgreSQL database, or PGlite on disk.
@@ -83,7 +87,10 @@ t.test('start-up refuses a database that is behind (migrations off) or ahead of 
   });
   const app = await buildApp(testConfig(), { logger: false, database });
   await app.ready();
-  await app.db.insertInto('kysely_migration' as never).values({ name: '2099_01_01_0001_from_the_future', timestamp: new Date().toISOString() } as never).execute();
+  await app.db
+    .insertInto('kysely_migration' as never)
+    .values({ name: '2099_01_01_0001_from_the_future', timestamp: new Date().toISOString() } as never)
+    .execute();
   await app.close();
   await t.rejects(start(), {
     name: 'StartupError',
@@ -92,7 +99,8 @@ t.test('start-up refuses a database that is behind (migrations off) or ahead of 
   if (database.kind === 'postgres' && !POOLED) {
     // A refused start closes its pool (a pooler keeps its own server sessions: checked directly only).
     const name = new URL(database.url).pathname.slice(1);
-    const sessions = async () => Number((await admin((c) => c.query('select count(*) as n from pg_stat_activity where datname = $1', [name]))).rows[0].n);
+    const sessions = async () =>
+      Number((await admin((c) => c.query('select count(*) as n from pg_stat_activity where datname = $1', [name]))).rows[0].n);
     for (let i = 0; i < 20 && (await sessions()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     t.equal(await sessions(), 0, 'no connection left open by the refused starts');
   }
@@ -132,7 +140,10 @@ t.test('every response carries x-request-id; a well-formed client id is kept, a 
 
 t.test('logs record auth failures with a reason and never hold the token', async (t) => {
   const lines: string[] = [];
-  const app = await buildApp(testConfig({ LOG_LEVEL: 'info' }), { logger: { write: (line) => void lines.push(line) }, database: await freshDatabase(t) });
+  const app = await buildApp(testConfig({ LOG_LEVEL: 'info' }), {
+    logger: { write: (line) => void lines.push(line) },
+    database: await freshDatabase(t),
+  });
   t.teardown(() => app.close());
   await app.ready();
   const good = tokenFor('alice');

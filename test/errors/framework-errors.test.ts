@@ -15,7 +15,12 @@ t.test('an undecodable path is 400 bad_request, on an operation and off the cont
   for (const url of ['/api/tasks/%ZZ', '/api/al%ZZice/tasks', '/api/tasks/%E0%A4%A/complete']) {
     const res = await call(app, { method: 'GET', url, as: 'alice' });
     t.equal(res.statusCode, 400, url);
-    t.match(res.json(), { error: 'bad_request', detail: 'The request path is not valid percent-encoding.', status: 400, title: 'Bad Request' });
+    t.match(res.json(), {
+      error: 'bad_request',
+      detail: 'The request path is not valid percent-encoding.',
+      status: 400,
+      title: 'Bad Request',
+    });
     t.notMatch(res.body, /%ZZ|%E0/, 'the path is not echoed');
     t.equal(res.json().request_id, res.headers['x-request-id']);
   }
@@ -76,13 +81,22 @@ t.test('headers over 16 KiB are 431 headers_too_large in the error shape; the to
 
 t.test('a refused request is logged with the parser reason and its request id, never its bytes', async (t) => {
   const lines: string[] = [];
-  const logged = await buildApp(testConfig({ LOG_LEVEL: 'info' }), { logger: { write: (line) => void lines.push(line) }, database: await freshDatabase(t) });
+  const logged = await buildApp(testConfig({ LOG_LEVEL: 'info' }), {
+    logger: { write: (line) => void lines.push(line) },
+    database: await freshDatabase(t),
+  });
   t.teardown(() => logged.close());
   await logged.listen({ host: '127.0.0.1', port: 0 });
   const token = tokenFor('alice');
   const answers = [
-    await exchange(portOf(logged), `GET /api/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`),
-    await exchange(portOf(logged), `POST /api/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}`),
+    await exchange(
+      portOf(logged),
+      `GET /api/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`,
+    ),
+    await exchange(
+      portOf(logged),
+      `POST /api/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}`,
+    ),
   ].map(({ text }) => parseAnswer(text));
   const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'client_error');
   t.match(events, [

@@ -38,12 +38,16 @@ function upload({ chunked, delayMs, total }: Upload): Promise<{ text: string; er
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
     socket.on('close', () => resolve({ text, sent, answeredAfter, ...(error ? { error } : {}) }));
     const framing = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${total}`;
-    socket.write(`POST /api/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`);
+    socket.write(
+      `POST /api/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`,
+    );
     const chunk = Buffer.alloc(64 * 1024, 'a');
     void (async () => {
       while (sent < total && !socket.destroyed) {
         const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
-        const flushed = socket.write(chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+        const flushed = socket.write(
+          chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece,
+        );
         sent += piece.length;
         if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
         else if (!flushed) await new Promise((r) => socket.once('drain', r));
@@ -57,21 +61,24 @@ function upload({ chunked, delayMs, total }: Upload): Promise<{ text: string; er
 const MiB = 1024 * 1024;
 for (const chunked of [true, false]) {
   for (const delayMs of [0, 10]) {
-    t.test(`1.1 MiB ${chunked ? 'chunked' : 'with Content-Length'}, ${delayMs ? 'slow' : 'fast'}: 413 read, whole body sent, connection still usable`, async (t) => {
-      const total = Math.round(1.1 * MiB);
-      for (let round = 0; round < (delayMs ? 1 : 5); round++) {
-        const { text, error, sent, answeredAfter } = await upload({ chunked, delayMs, total });
-        t.equal(error, undefined, 'no EPIPE / ECONNRESET');
-        t.equal(sent, total, 'the client could send its whole body');
-        const res = parseAnswer(text);
-        t.equal(res.statusCode, 413);
-        await assertMatchesContract('POST', '/api/tasks', res);
-        t.match(res.json(), { error: 'payload_too_large', status: 413 });
-        t.not(res.headers.connection, 'close');
-        t.match(text, /HTTP\/1\.1 200 [\s\S]*"status":"healthy"/, 'the next request on the connection is served');
-        if (delayMs) t.ok(answeredAfter < total / 2, `answered after ${answeredAfter} of ${total} bytes, not at the end`);
-      }
-    });
+    t.test(
+      `1.1 MiB ${chunked ? 'chunked' : 'with Content-Length'}, ${delayMs ? 'slow' : 'fast'}: 413 read, whole body sent, connection still usable`,
+      async (t) => {
+        const total = Math.round(1.1 * MiB);
+        for (let round = 0; round < (delayMs ? 1 : 5); round++) {
+          const { text, error, sent, answeredAfter } = await upload({ chunked, delayMs, total });
+          t.equal(error, undefined, 'no EPIPE / ECONNRESET');
+          t.equal(sent, total, 'the client could send its whole body');
+          const res = parseAnswer(text);
+          t.equal(res.statusCode, 413);
+          await assertMatchesContract('POST', '/api/tasks', res);
+          t.match(res.json(), { error: 'payload_too_large', status: 413 });
+          t.not(res.headers.connection, 'close');
+          t.match(text, /HTTP\/1\.1 200 [\s\S]*"status":"healthy"/, 'the next request on the connection is served');
+          if (delayMs) t.ok(answeredAfter < total / 2, `answered after ${answeredAfter} of ${total} bytes, not at the end`);
+        }
+      },
+    );
   }
 }
 

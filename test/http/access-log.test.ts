@@ -6,7 +6,10 @@ import { freshDatabase, testConfig, tokenFor } from '../helper.js';
 
 async function logsOf(t: Test, level: string, requests: { url: string; id: string; authorization?: string }[]) {
   const lines: string[] = [];
-  const app = await buildApp(testConfig({ LOG_LEVEL: level }), { logger: { write: (line) => void lines.push(line) }, database: await freshDatabase(t) });
+  const app = await buildApp(testConfig({ LOG_LEVEL: level }), {
+    logger: { write: (line) => void lines.push(line) },
+    database: await freshDatabase(t),
+  });
   t.teardown(() => app.close());
   await app.ready();
   lines.length = 0;
@@ -25,7 +28,13 @@ t.test('info: one "request completed" line per request, with its id, request, st
   ]);
   const access = logs.filter((l) => l.msg === 'request completed');
   t.match(access, [
-    { level: 30, reqId: 'req-health', req: { method: 'GET', url: '/health', remoteAddress: String }, res: { statusCode: 200 }, responseTime: Number },
+    {
+      level: 30,
+      reqId: 'req-health',
+      req: { method: 'GET', url: '/health', remoteAddress: String },
+      res: { statusCode: 200 },
+      responseTime: Number,
+    },
     { level: 30, reqId: 'req-list', req: { method: 'GET', url: '/api/tasks?limit=5' }, res: { statusCode: 200 }, responseTime: Number },
     { level: 30, reqId: 'req-anon', req: { method: 'GET', url: '/api/tasks' }, res: { statusCode: 401 } },
   ]);

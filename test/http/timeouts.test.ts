@@ -40,8 +40,15 @@ t.test('a slow-loris request is cut off after HEADERS_TIMEOUT_SECONDS; a huge he
   clearInterval(dribble);
   const elapsed = Date.now() - started;
   t.match(answer, /^HTTP\/1\.1 408 /, 'answered 408 Request Timeout');
-  t.match(answer, /\r\n\r\n\{"error":"request_timeout","detail":"The request did not arrive in time\.","status":408,/, 'in the contract\'s error shape');
-  t.ok(elapsed >= 900 && elapsed < 3_000, `and closed after ${elapsed} ms: the headers timeout (1 s, checked every second), not the request timeout (5 s)`);
+  t.match(
+    answer,
+    /\r\n\r\n\{"error":"request_timeout","detail":"The request did not arrive in time\.","status":408,/,
+    "in the contract's error shape",
+  );
+  t.ok(
+    elapsed >= 900 && elapsed < 3_000,
+    `and closed after ${elapsed} ms: the headers timeout (1 s, checked every second), not the request timeout (5 s)`,
+  );
 
   const huge = await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${'a'.repeat(20_000)}` } });
   t.equal(huge.status, 431, 'headers over 16 KiB: 431');
@@ -49,5 +56,8 @@ t.test('a slow-loris request is cut off after HEADERS_TIMEOUT_SECONDS; a huge he
 });
 
 t.test('the headers timeout may not exceed the request timeout', async (t) => {
-  t.throws(() => testConfig({ REQUEST_TIMEOUT_SECONDS: '5', HEADERS_TIMEOUT_SECONDS: '6' }), { name: 'ConfigError', message: /HEADERS_TIMEOUT_SECONDS/ });
+  t.throws(() => testConfig({ REQUEST_TIMEOUT_SECONDS: '5', HEADERS_TIMEOUT_SECONDS: '6' }), {
+    name: 'ConfigError',
+    message: /HEADERS_TIMEOUT_SECONDS/,
+  });
 });

@@ -19,23 +19,44 @@ const database = await freshDatabase(t);
 const app = await build(t, { database });
 
 const countTasks = async (user: string) =>
-  Number((await app.db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', user).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await app.db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('user_id', '=', user)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 t.test(`a burst of 8 identical creates with one key makes one task (${DATABASE_KIND})`, async (t) => {
   const user = 'burst';
   const headers = { 'idempotency-key': 'burst-key' };
-  const responses = await Promise.all(Array.from({ length: 8 }, () => call(app, { method: 'POST', url: '/api/tasks', as: user, headers, body: { title: 'Once' } })));
+  const responses = await Promise.all(
+    Array.from({ length: 8 }, () => call(app, { method: 'POST', url: '/api/tasks', as: user, headers, body: { title: 'Once' } })),
+  );
   t.equal(await countTasks(user), 1, 'exactly one task');
   const fresh = responses.filter((r) => r.statusCode === 201 && r.headers['idempotent-replayed'] === undefined);
   t.equal(fresh.length, 1, 'one answer did the write');
   const others = responses.filter((r) => r !== fresh[0]);
   for (const r of others) {
     if (r.statusCode === 201) t.same([r.json(), r.headers['idempotent-replayed']], [fresh[0]!.json(), 'true'], 'a replay of it');
-    else t.same([r.statusCode, r.json<ErrorBody>().error, r.headers['retry-after']], [409, 'idempotency_key_in_progress', '1'], 'or 409 while it ran');
+    else
+      t.same(
+        [r.statusCode, r.json<ErrorBody>().error, r.headers['retry-after']],
+        [409, 'idempotency_key_in_progress', '1'],
+        'or 409 while it ran',
+      );
   }
   const later = await call(app, { method: 'POST', url: '/api/tasks', as: user, headers, body: { title: 'Once' } });
-  t.same([later.statusCode, later.headers['idempotent-replayed'], later.json<Task>().id], [201, 'true', fresh[0]!.json<Task>().id], 'a later retry replays');
-  t.comment(`${DATABASE_KIND}: burst answers ${JSON.stringify(responses.map((r) => `${r.statusCode}${r.headers['idempotent-replayed'] ? ' replayed' : ''}`))}`);
+  t.same(
+    [later.statusCode, later.headers['idempotent-replayed'], later.json<Task>().id],
+    [201, 'true', fresh[0]!.json<Task>().id],
+    'a later retry replays',
+  );
+  t.comment(
+    `${DATABASE_KIND}: burst answers ${JSON.stringify(responses.map((r) => `${r.statusCode}${r.headers['idempotent-replayed'] ? ' replayed' : ''}`))}`,
+  );
 });
 
 /** A direct connection (never through a pooler) to the app's own database. */
@@ -60,7 +81,9 @@ async function untilBlocked(client: pg.Client): Promise<void> {
   throw new Error('the first request never blocked');
 }
 
-const realOverlap = { skip: POSTGRES_URL ? false : 'PGlite has a single connection: two requests cannot be in flight in the database at once' };
+const realOverlap = {
+  skip: POSTGRES_URL ? false : 'PGlite has a single connection: two requests cannot be in flight in the database at once',
+};
 
 t.test('PostgreSQL: the second of two overlapping creates with one key gets 409 at once; the first still wins', realOverlap, async (t) => {
   const user = 'overlap-create';
@@ -72,7 +95,9 @@ t.test('PostgreSQL: the second of two overlapping creates with one key gets 409 
   await locker.query('select id from users where id = $1 for update', [user]);
   const headers = { 'idempotency-key': 'overlap-key' };
   let firstDone = false;
-  const first = call(app, { method: 'POST', url: '/api/tasks', as: user, headers, body: { title: 'Held' } }).finally(() => (firstDone = true));
+  const first = call(app, { method: 'POST', url: '/api/tasks', as: user, headers, body: { title: 'Held' } }).finally(
+    () => (firstDone = true),
+  );
   await untilBlocked(locker);
 
   const started = performance.now();
@@ -126,11 +151,17 @@ t.test('PostgreSQL: a request whose connection died mid-transaction does not blo
   const first = call(app, { method: 'POST', url: '/api/tasks', as: user, headers, body: { title: 'Doomed' } });
   await untilBlocked(locker);
   // Kill the held request's backend (as a crash of its server or connection would).
-  await locker.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
+  await locker.query(
+    `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+  );
   const firstRes = await first;
   t.ok(firstRes.statusCode >= 500, `the held request failed (${firstRes.statusCode})`);
   await locker.query('commit');
   const retry = await call(app, { method: 'POST', url: '/api/tasks', as: user, headers, body: { title: 'Doomed' } });
-  t.same([retry.statusCode, retry.headers['idempotent-replayed']], [201, undefined], 'the retry runs: the dead transaction left no key and no lock');
+  t.same(
+    [retry.statusCode, retry.headers['idempotent-replayed']],
+    [201, undefined],
+    'the retry runs: the dead transaction left no key and no lock',
+  );
   t.equal(await countTasks(user), 1, 'one task');
 });

@@ -15,7 +15,15 @@ type ErrorBody = components['schemas']['ApiError'];
 const app = await build(t);
 
 const countTasks = async (user: string) =>
-  Number((await app.db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', user).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await app.db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('user_id', '=', user)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 function assertReplay(t: Test, first: LightMyRequestResponse, again: LightMyRequestResponse, label: string): void {
   t.equal(again.statusCode, first.statusCode, `${label}: same status`);
@@ -30,7 +38,13 @@ const key = (label: string) => `key-${label}-${Math.random().toString(36).slice(
 for (const family of families) {
   const userFor = (label: string) => `idem-${family.name}-${label}`;
   const post = (user: string, idempotencyKey: string | undefined, body: unknown = { title: 'Buy milk' }, f: Family = family) =>
-    call(app, { method: 'POST', url: f.collection(user), as: user, body, ...(idempotencyKey !== undefined ? { headers: { 'idempotency-key': idempotencyKey } } : {}) });
+    call(app, {
+      method: 'POST',
+      url: f.collection(user),
+      as: user,
+      body,
+      ...(idempotencyKey !== undefined ? { headers: { 'idempotency-key': idempotencyKey } } : {}),
+    });
 
   t.test(`${family.name}: a create retried with its key is replayed, not repeated`, async (t) => {
     const user = userFor('create');
@@ -59,13 +73,25 @@ for (const family of families) {
     for (const [label, res] of [
       ['another body', await post(user, k, { title: 'T', description: 'other' })],
       ['another route family', await post(user, k, { title: 'T', description: 'D' }, otherFamily)],
-      ['another operation', await call(app, { method: 'PATCH', url: `${family.collection(user)}/${first.json<Task>().id}/complete`, as: user, headers: { 'idempotency-key': k } })],
+      [
+        'another operation',
+        await call(app, {
+          method: 'PATCH',
+          url: `${family.collection(user)}/${first.json<Task>().id}/complete`,
+          as: user,
+          headers: { 'idempotency-key': k },
+        }),
+      ],
     ] as const) {
       t.equal(res.statusCode, 422, `${label}: 422`);
       t.equal(res.json<ErrorBody>().error, 'idempotency_key_reused', `${label}: idempotency_key_reused`);
     }
     t.equal(await countTasks(user), 1, 'nothing more was written');
-    t.equal((await call(app, { method: 'GET', url: `${family.collection(user)}/${first.json<Task>().id}`, as: user })).json<Task>().completed, false, 'not toggled');
+    t.equal(
+      (await call(app, { method: 'GET', url: `${family.collection(user)}/${first.json<Task>().id}`, as: user })).json<Task>().completed,
+      false,
+      'not toggled',
+    );
   });
 
   t.test(`${family.name}: keys are per user: another user's identical key is independent and reveals nothing`, async (t) => {
@@ -95,7 +121,8 @@ for (const family of families) {
     const k = key('toggle');
     const first = await call(app, { method: 'PATCH', url, as: user, headers: { 'idempotency-key': k } });
     t.same([first.statusCode, first.json<Task>().completed, first.headers.etag], [200, true, '"2"']);
-    for (let i = 0; i < 3; i++) assertReplay(t, first, await call(app, { method: 'PATCH', url, as: user, headers: { 'idempotency-key': k } }), `retry ${i + 1}`);
+    for (let i = 0; i < 3; i++)
+      assertReplay(t, first, await call(app, { method: 'PATCH', url, as: user, headers: { 'idempotency-key': k } }), `retry ${i + 1}`);
     const stored = (await call(app, { method: 'GET', url: `${family.collection(user)}/${task.id}`, as: user })).json<Task>();
     t.same([stored.completed, stored.version], [true, 2], 'flipped once');
     const set = await call(app, { method: 'PATCH', url, as: user, headers: { 'idempotency-key': key('set') }, body: { completed: false } });
@@ -116,11 +143,19 @@ for (const family of families) {
     const missing = `${family.collection(user)}/00000000-0000-4000-8000-000000000000/complete`;
     const k2 = key('missing');
     t.equal((await call(app, { method: 'PATCH', url: missing, as: user, headers: { 'idempotency-key': k2 } })).statusCode, 404);
-    t.equal((await call(app, { method: 'PATCH', url: missing, as: user, headers: { 'idempotency-key': k2 } })).statusCode, 404, 'a 404 is not replayed: it runs again');
+    t.equal(
+      (await call(app, { method: 'PATCH', url: missing, as: user, headers: { 'idempotency-key': k2 } })).statusCode,
+      404,
+      'a 404 is not replayed: it runs again',
+    );
     const invalid = await post(user, key('invalid'), { title: '' });
     t.equal(invalid.statusCode, 422, 'an invalid body is refused before any key is recorded');
     const rows = await app.db.selectFrom('idempotency_keys').select('key').where('user_id', '=', user).execute();
-    t.same(rows.map((r) => r.key), [k], 'only the successful request left a key');
+    t.same(
+      rows.map((r) => r.key),
+      [k],
+      'only the successful request left a key',
+    );
   });
 
   t.test(`${family.name}: a key must be 1–255 visible ASCII characters, else 422 naming the header`, async (t) => {
@@ -133,7 +168,11 @@ for (const family of families) {
     ] as const) {
       const res = await post(user, bad);
       t.equal(res.statusCode, 422, `${label}: 422`);
-      t.match(res.json<ErrorBody>(), { error: 'validation_failed', errors: [{ in: 'header', field: 'idempotency-key' }] }, `${label}: names the header`);
+      t.match(
+        res.json<ErrorBody>(),
+        { error: 'validation_failed', errors: [{ in: 'header', field: 'idempotency-key' }] },
+        `${label}: names the header`,
+      );
     }
     // Sent as raw bytes (latin-1), as a client that does not encode the header would.
     const nonAscii = await app.inject({
@@ -154,9 +193,21 @@ t.test('a keyed create still works when the user row was deleted after it was fi
   const user = 'idem-recreated-user';
   t.equal((await call(app, { method: 'POST', url: '/api/tasks', as: user, body: { title: 'first' } })).statusCode, 201);
   await app.db.deleteFrom('users').where('id', '=', user).execute(); // cascades: tasks and keys gone
-  const res = await call(app, { method: 'POST', url: '/api/tasks', as: user, headers: { 'idempotency-key': 'after-delete' }, body: { title: 'again' } });
+  const res = await call(app, {
+    method: 'POST',
+    url: '/api/tasks',
+    as: user,
+    headers: { 'idempotency-key': 'after-delete' },
+    body: { title: 'again' },
+  });
   t.same([res.statusCode, res.headers['idempotent-replayed']], [201, undefined], 'the user is recorded again and the create runs once');
-  const replay = await call(app, { method: 'POST', url: '/api/tasks', as: user, headers: { 'idempotency-key': 'after-delete' }, body: { title: 'again' } });
+  const replay = await call(app, {
+    method: 'POST',
+    url: '/api/tasks',
+    as: user,
+    headers: { 'idempotency-key': 'after-delete' },
+    body: { title: 'again' },
+  });
   t.equal(replay.headers['idempotent-replayed'], 'true');
   t.equal(await countTasks(user), 1);
 });

@@ -24,107 +24,114 @@ function skipReason(): string | false {
   return false;
 }
 
-t.test(`${CLIENTS} concurrent clients for ${DURATION_MS / 1000} s: zero errors, every client's tasks intact`, { skip: skipReason(), timeout: DURATION_MS + 120_000 }, async (t) => {
-  const database = await freshDatabase(t);
-  if (database.kind !== 'postgres') throw new Error('unreachable');
-  // LOG_LEVEL info, production's default: one log line per request and response, as in production.
-  const server = await startServer(
-    { NODE_ENV: 'production', DATABASE_URL: database.url, MIGRATE_ON_START: 'true', BETTER_AUTH_SECRET: SECRET },
-    t.testdir(),
-  );
-  t.teardown(() => void server.child.kill('SIGKILL'));
-  const { base } = server;
+t.test(
+  `${CLIENTS} concurrent clients for ${DURATION_MS / 1000} s: zero errors, every client's tasks intact`,
+  { skip: skipReason(), timeout: DURATION_MS + 120_000 },
+  async (t) => {
+    const database = await freshDatabase(t);
+    if (database.kind !== 'postgres') throw new Error('unreachable');
+    // LOG_LEVEL info, production's default: one log line per request and response, as in production.
+    const server = await startServer(
+      { NODE_ENV: 'production', DATABASE_URL: database.url, MIGRATE_ON_START: 'true', BETTER_AUTH_SECRET: SECRET },
+      t.testdir(),
+    );
+    t.teardown(() => void server.child.kill('SIGKILL'));
+    const { base } = server;
 
-  // One keep-alive connection per client, as 500 browsers would have.
-  const dispatcher = new Agent({ connections: CLIENTS, pipelining: 1, keepAliveTimeout: 30_000 });
-  t.teardown(() => dispatcher.close());
-  const errors: string[] = [];
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
+    // One keep-alive connection per client, as 500 browsers would have.
+    const dispatcher = new Agent({ connections: CLIENTS, pipelining: 1, keepAliveTimeout: 30_000 });
+    t.teardown(() => dispatcher.close());
+    const errors: string[] = [];
+    const latencies: number[] = [];
+    const statuses = new Map<number, number>();
 
-  async function send(token: string, method: string, path: string, expected: number, body?: unknown): Promise<unknown> {
-    const started = performance.now();
-    try {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        dispatcher,
-      });
-      const text = await res.text();
-      latencies.push(performance.now() - started);
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      if (res.status !== expected) {
-        errors.push(`${method} ${path}: ${res.status} (expected ${expected}) ${text.slice(0, 200)}`);
+    async function send(token: string, method: string, path: string, expected: number, body?: unknown): Promise<unknown> {
+      const started = performance.now();
+      try {
+        const res = await fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          dispatcher,
+        });
+        const text = await res.text();
+        latencies.push(performance.now() - started);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status !== expected) {
+          errors.push(`${method} ${path}: ${res.status} (expected ${expected}) ${text.slice(0, 200)}`);
+          return undefined;
+        }
+        return text ? JSON.parse(text) : undefined;
+      } catch (error) {
+        errors.push(`${method} ${path}: ${(error as Error).message}`);
         return undefined;
       }
-      return text ? JSON.parse(text) : undefined;
-    } catch (error) {
-      errors.push(`${method} ${path}: ${(error as Error).message}`);
-      return undefined;
     }
-  }
 
-  const think = () => new Promise((r) => setTimeout(r, Math.random() * 2 * THINK_MS));
-  const deadline = Date.now() + DURATION_MS;
-  const believed = new Map<string, Map<string, Task>>();
+    const think = () => new Promise((r) => setTimeout(r, Math.random() * 2 * THINK_MS));
+    const deadline = Date.now() + DURATION_MS;
+    const believed = new Map<string, Map<string, Task>>();
 
-  async function client(i: number): Promise<void> {
-    const user = `load-user-${i}`;
-    const token = tokenFor(user);
-    const mine = new Map<string, Task>();
-    believed.set(user, mine);
-    for (let n = 0; Date.now() < deadline; n++) {
-      const created = (await send(token, 'POST', '/api/tasks', 201, { title: `task ${n} of ${user}` })) as Task | undefined;
-      if (created) mine.set(created.id, created);
-      await think();
-      const list = (await send(token, 'GET', '/api/tasks?limit=1000', 200)) as Task[] | undefined;
-      if (list && list.length !== mine.size) errors.push(`${user}: listed ${list.length} tasks, expected ${mine.size}`);
-      await think();
-      if (!created) continue;
-      const toggled = (await send(token, 'PATCH', `/api/tasks/${created.id}/complete`, 200)) as Task | undefined;
-      if (toggled) {
-        if (toggled.completed !== !created.completed) errors.push(`${user}: the toggle did not flip ${created.id}`);
-        mine.set(toggled.id, toggled);
-      }
-      await think();
-      const renamed = (await send(token, 'PATCH', `/api/${user}/tasks/${created.id}`, 200, { title: `renamed ${n}` })) as Task | undefined;
-      if (renamed) mine.set(renamed.id, renamed);
-      await think();
-      if (n % 2 === 1) {
-        await send(token, 'DELETE', `/api/tasks/${created.id}`, 204);
-        mine.delete(created.id);
+    async function client(i: number): Promise<void> {
+      const user = `load-user-${i}`;
+      const token = tokenFor(user);
+      const mine = new Map<string, Task>();
+      believed.set(user, mine);
+      for (let n = 0; Date.now() < deadline; n++) {
+        const created = (await send(token, 'POST', '/api/tasks', 201, { title: `task ${n} of ${user}` })) as Task | undefined;
+        if (created) mine.set(created.id, created);
         await think();
+        const list = (await send(token, 'GET', '/api/tasks?limit=1000', 200)) as Task[] | undefined;
+        if (list && list.length !== mine.size) errors.push(`${user}: listed ${list.length} tasks, expected ${mine.size}`);
+        await think();
+        if (!created) continue;
+        const toggled = (await send(token, 'PATCH', `/api/tasks/${created.id}/complete`, 200)) as Task | undefined;
+        if (toggled) {
+          if (toggled.completed !== !created.completed) errors.push(`${user}: the toggle did not flip ${created.id}`);
+          mine.set(toggled.id, toggled);
+        }
+        await think();
+        const renamed = (await send(token, 'PATCH', `/api/${user}/tasks/${created.id}`, 200, { title: `renamed ${n}` })) as
+          Task | undefined;
+        if (renamed) mine.set(renamed.id, renamed);
+        await think();
+        if (n % 2 === 1) {
+          await send(token, 'DELETE', `/api/tasks/${created.id}`, 204);
+          mine.delete(created.id);
+          await think();
+        }
       }
     }
-  }
 
-  const started = Date.now();
-  await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
-  const seconds = (Date.now() - started) / 1000;
+    const started = Date.now();
+    await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
+    const seconds = (Date.now() - started) / 1000;
 
-  // Afterwards each client's tasks are exactly those it was told it has, with the acknowledged content.
-  let mismatched = 0;
-  for (const [user, mine] of believed) {
-    const list = (await send(tokenFor(user), 'GET', '/api/tasks?limit=1000', 200)) as Task[] | undefined;
-    const stored = new Map((list ?? []).map((task) => [task.id, task]));
-    const same = stored.size === mine.size && [...mine.values()].every((task) => {
-      const s = stored.get(task.id);
-      return s?.title === task.title && s.completed === task.completed;
-    });
-    if (!same) mismatched++;
-  }
+    // Afterwards each client's tasks are exactly those it was told it has, with the acknowledged content.
+    let mismatched = 0;
+    for (const [user, mine] of believed) {
+      const list = (await send(tokenFor(user), 'GET', '/api/tasks?limit=1000', 200)) as Task[] | undefined;
+      const stored = new Map((list ?? []).map((task) => [task.id, task]));
+      const same =
+        stored.size === mine.size &&
+        [...mine.values()].every((task) => {
+          const s = stored.get(task.id);
+          return s?.title === task.title && s.completed === task.completed;
+        });
+      if (!same) mismatched++;
+    }
 
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))]!.toFixed(1);
-  t.comment(
-    `${CLIENTS} clients, ${seconds.toFixed(1)} s: ${latencies.length} requests (${Math.round(latencies.length / seconds)}/s), ` +
-      `p50 ${at(50)} ms, p99 ${at(99)} ms, max ${at(100)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
-  );
-  t.same(errors.slice(0, 20), [], `no errors (${errors.length} in all)`);
-  t.equal(mismatched, 0, "every client's stored tasks match what it was acknowledged");
-  t.ok(latencies.length > CLIENTS * 20, 'the clients kept working for the whole minute');
-  t.equal(server.child.exitCode, null, 'the server is still up');
-  server.child.kill('SIGTERM');
-  t.same(await server.exited, { code: 0, signal: null }, 'and shuts down cleanly afterwards');
-});
+    latencies.sort((a, b) => a - b);
+    const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))]!.toFixed(1);
+    t.comment(
+      `${CLIENTS} clients, ${seconds.toFixed(1)} s: ${latencies.length} requests (${Math.round(latencies.length / seconds)}/s), ` +
+        `p50 ${at(50)} ms, p99 ${at(99)} ms, max ${at(100)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
+    t.same(errors.slice(0, 20), [], `no errors (${errors.length} in all)`);
+    t.equal(mismatched, 0, "every client's stored tasks match what it was acknowledged");
+    t.ok(latencies.length > CLIENTS * 20, 'the clients kept working for the whole minute');
+    t.equal(server.child.exitCode, null, 'the server is still up');
+    server.child.kill('SIGTERM');
+    t.same(await server.exited, { code: 0, signal: null }, 'and shuts down cleanly afterwards');
+  },
+);

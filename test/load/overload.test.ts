@@ -53,7 +53,11 @@ t.test('a blocked event loop sheds requests with 503 overloaded, then recovers',
   t.equal(health.statusCode, 200, 'liveness is never shed');
 
   await new Promise((r) => setTimeout(r, 300)); // quiet samples again
-  t.equal((await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' })).json().length, 0, 'served again, and the shed create did nothing');
+  t.equal(
+    (await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' })).json().length,
+    0,
+    'served again, and the shed create did nothing',
+  );
 });
 
 t.test('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0 turns shedding off', async (t) => {

@@ -74,7 +74,12 @@ t.test('CORS lets a local frontend on any port call it, with a bearer token and 
   t.equal(preflight.statusCode, 204);
   t.equal(preflight.headers['access-control-allow-origin'], origin);
   t.match(String(preflight.headers['access-control-allow-headers']), /authorization/);
-  const created = await app.inject({ method: 'POST', url: '/api/tasks', headers: { origin, authorization: 'Bearer anything' }, payload: { title: 'Hi' } });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/tasks',
+    headers: { origin, authorization: 'Bearer anything' },
+    payload: { title: 'Hi' },
+  });
   t.equal(created.statusCode, 201);
   t.equal(created.headers['access-control-allow-origin'], origin);
   t.match(String(created.headers['access-control-expose-headers']), /location/);

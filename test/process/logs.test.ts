@@ -14,7 +14,10 @@ async function firstLines(env: Record<string, string>, dir: string): Promise<str
   const server = await startServer({ BETTER_AUTH_SECRET: SECRET, DATA_DIR: dir, ...env }, dir);
   server.child.kill('SIGTERM');
   await server.exited;
-  return server.notes().split('\n').filter((line) => line.includes('Server listening'));
+  return server
+    .notes()
+    .split('\n')
+    .filter((line) => line.includes('Server listening'));
 }
 
 t.test('output to a pipe is JSON, in development as in production', async (t) => {
@@ -34,7 +37,11 @@ t.test('LOG_FORMAT=pretty: human-readable lines, even to a pipe', async (t) => {
 // A real terminal (a pseudo-terminal from util-linux's `script`), as `npm run dev` / `npm start` give.
 const noScript = existsSync('/usr/bin/script') ? false : 'util-linux script(1) is not installed';
 t.test('on a terminal: pretty in development, JSON in production and with LOG_FORMAT=json', { skip: noScript }, async (t) => {
-  for (const [env, pretty] of [[{ NODE_ENV: 'development' }, true], [{ NODE_ENV: 'production', MIGRATE_ON_START: 'true' }, false], [{ NODE_ENV: 'development', LOG_FORMAT: 'json' }, false]] as const) {
+  for (const [env, pretty] of [
+    [{ NODE_ENV: 'development' }, true],
+    [{ NODE_ENV: 'production', MIGRATE_ON_START: 'true' }, false],
+    [{ NODE_ENV: 'development', LOG_FORMAT: 'json' }, false],
+  ] as const) {
     const dir = t.testdir();
     const command = `exec ${process.execPath} --import ${tsxLoader} ${root}src/server.ts`;
     const child = spawn('/usr/bin/script', ['-qfec', command, '/dev/null'], {
@@ -45,7 +52,8 @@ t.test('on a terminal: pretty in development, JSON in production and with LOG_FO
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     const until = Date.now() + 60_000;
-    while (!/Server listening at/.test(output) && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    while (!/Server listening at/.test(output) && Date.now() < until && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     const line = output.split(/\r?\n/).find((l) => l.includes('Server listening')) ?? '';
     if (pretty) t.match(line, /INFO.*Server listening at/, `${JSON.stringify(env)}: pretty (${line})`);

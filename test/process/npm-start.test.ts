@@ -14,7 +14,11 @@ import { startServer } from '../support/server-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function get(url: string, agent: http.Agent | false, headers: Record<string, string> = {}): Promise<{ status: number; body: string; close: boolean }> {
+function get(
+  url: string,
+  agent: http.Agent | false,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; close: boolean }> {
   return new Promise((resolve, reject) => {
     http
       .get(url, { agent, headers }, (res) => {
@@ -100,7 +104,9 @@ t.test('npm start: compiled, up in seconds; SIGTERM to npm drains the server (50
   calling = false;
   await client;
   agent.destroy();
-  t.comment(`exited ${Date.now() - signalled} ms after SIGTERM (drain delay 1.5 s); ${answers.length} requests answered on the client's connection`);
+  t.comment(
+    `exited ${Date.now() - signalled} ms after SIGTERM (drain delay 1.5 s); ${answers.length} requests answered on the client's connection`,
+  );
   t.same(exit, { code: 0, signal: null }, 'npm exits 0: the server drained and exited 0');
   t.match(server.notes(), /SIGTERM: shutting down/, 'the server got the signal');
   t.match(server.notes(), /shut down in \d+ ms/, 'and finished its shutdown');

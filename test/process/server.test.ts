@@ -12,7 +12,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsxLoader = pathToFileURL(`${root}node_modules/tsx/dist/loader.mjs`).href;
 
 function start(env: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, ['--import', tsxLoader, `${root}src/server.ts`], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsxLoader, `${root}src/server.ts`], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -74,7 +78,10 @@ t.test('a second server on the same embedded database folder refuses to start wi
   await first.waitFor(/export TOKEN=/);
   const second = start(env, dir);
   t.equal(await second.exited, 1);
-  t.match(second.output(), new RegExp(`^todo-api: the embedded database in \\S+ is in use \\(process ${first.child.pid} has it open\\)[^\\n]*\\n$`, 'm'));
+  t.match(
+    second.output(),
+    new RegExp(`^todo-api: the embedded database in \\S+ is in use \\(process ${first.child.pid} has it open\\)[^\\n]*\\n$`, 'm'),
+  );
   first.child.kill('SIGTERM');
   t.equal(await first.exited, 0);
 });
@@ -87,8 +94,12 @@ t.test('cp .env.example .env && npm start: it starts, serves /health and an auth
   const server = await startServer({ NODE_ENV: '', DATABASE_URL: '' }, dir);
   t.teardown(() => void server.child.kill('SIGKILL'));
   // The demo token and the development-secret warning are written just after the listening line.
-  for (const until = Date.now() + 10_000; !/export TOKEN=[\s\S]*development secret/.test(server.notes()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
-  t.ok(server.notes().includes(`development secret just generated in ${join(dir, '.data', 'dev-secret')}`), 'DATA_DIR=.data from the file, relative to the working directory');
+  for (const until = Date.now() + 10_000; !/export TOKEN=[\s\S]*development secret/.test(server.notes()) && Date.now() < until;)
+    await new Promise((r) => setTimeout(r, 50));
+  t.ok(
+    server.notes().includes(`development secret just generated in ${join(dir, '.data', 'dev-secret')}`),
+    'DATA_DIR=.data from the file, relative to the working directory',
+  );
   const health = await fetch(`${server.base}/health`);
   t.equal(health.status, 200);
   t.same(await health.json(), { status: 'healthy' });

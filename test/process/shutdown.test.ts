@@ -173,7 +173,11 @@ t.test('SIGTERM under load: in-flight requests finish, new connections are refus
   t.same(failedBefore, [], `all ${sentBefore.length} requests sent before SIGTERM got a complete 2xx answer`);
   const after = outcomes.filter((o) => o.sentAt >= signalAt);
   const badAfter = after.filter((o) => (o.error !== undefined ? o.error !== 'ECONNREFUSED' : o.status !== 200 && o.status !== 201));
-  t.same(badAfter, [], `after SIGTERM: ${after.filter((o) => o.status).length} served, ${after.filter((o) => o.error).length} refused, no resets`);
+  t.same(
+    badAfter,
+    [],
+    `after SIGTERM: ${after.filter((o) => o.status).length} served, ${after.filter((o) => o.error).length} refused, no resets`,
+  );
   const afterExit = await send(new http.Agent(), `${base}/health`, { headers: {} }).then(
     (r) => `status ${r.status}`,
     (error: unknown) => errorCode(error),
@@ -190,11 +194,20 @@ t.test('SIGTERM under load: in-flight requests finish, new connections are refus
     await db.end();
   } else {
     const { db } = connect({ kind: 'pglite', dataDir: dir });
-    stored = (await db.selectFrom('tasks' as never).select('id' as never).execute()).map((r) => (r as { id: string }).id);
+    stored = (
+      await db
+        .selectFrom('tasks' as never)
+        .select('id' as never)
+        .execute()
+    ).map((r) => (r as { id: string }).id);
     await db.destroy();
   }
   const storedSet = new Set(stored);
-  t.same(acknowledged.filter((id) => !storedSet.has(id)), [], `all ${acknowledged.length} acknowledged creates are stored`);
+  t.same(
+    acknowledged.filter((id) => !storedSet.has(id)),
+    [],
+    `all ${acknowledged.length} acknowledged creates are stored`,
+  );
   t.ok(acknowledged.length > CONCURRENCY, 'the load really created tasks');
   t.comment(
     `${POSTGRES_URL ? 'postgres' : 'pglite'}: ${beforeSignal} requests done before SIGTERM, ${inFlightAtSignal} in flight at SIGTERM, ` +

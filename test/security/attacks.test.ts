@@ -28,17 +28,29 @@ t.test('attack matrix', async (t) => {
   t.teardown(() => new Promise<void>((resolve) => jwks.close(() => resolve())));
   const app = await build(t, {
     // The failed-auth rate limit (tested in rate-limit.test.ts) would answer most of these 429.
-    env: { BETTER_AUTH_URL: ISSUER, JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: ISSUER, AUTH_RATE_LIMIT_MAX: '0' },
+    env: {
+      BETTER_AUTH_URL: ISSUER,
+      JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: ISSUER,
+      AUTH_RATE_LIMIT_MAX: '0',
+    },
   });
   const edSign = (payload: Record<string, unknown>, header: Record<string, unknown> = {}) =>
-    createSigner({ key: ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: 'EdDSA', kid, header: header as never })(payload);
+    createSigner({
+      key: ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      algorithm: 'EdDSA',
+      kid,
+      header: header as never,
+    })(payload);
   const good = edSign(claims());
   const goodHs = raw({ alg: 'HS256', typ: 'JWT' }, claims());
   const publicPem = ed.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const [gh, gp, gs] = good.split('.') as [string, string, string];
 
   // The baseline: both genuine tokens work, so every 401 below is the attack's doing.
-  for (const token of [good, goodHs]) t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${token}` })).statusCode, 200);
+  for (const token of [good, goodHs])
+    t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${token}` })).statusCode, 200);
 
   const attacks: Record<string, string> = {
     'alg none': `${b64({ alg: 'none' })}.${b64(claims())}.`,
@@ -49,7 +61,9 @@ t.test('attack matrix', async (t) => {
     'HS256 signed with the raw public x': raw({ alg: 'HS256', kid }, claims(), Buffer.from(String(jwk.x), 'base64url')),
     'HS256 signed with the JWK JSON': raw({ alg: 'HS256', kid }, claims(), JSON.stringify(jwk)),
     'EdDSA header on an HS256 signature': raw({ alg: 'EdDSA', kid }, claims()),
-    'HS384 with the secret': `${b64({ alg: 'HS384' })}.${b64(claims())}.${createHmac('sha384', SECRET).update(`${b64({ alg: 'HS384' })}.${b64(claims())}`).digest('base64url')}`,
+    'HS384 with the secret': `${b64({ alg: 'HS384' })}.${b64(claims())}.${createHmac('sha384', SECRET)
+      .update(`${b64({ alg: 'HS384' })}.${b64(claims())}`)
+      .digest('base64url')}`,
     'flipped signature': `${gh}.${gp}.${gs.startsWith('A') ? 'B' : 'A'}${gs.slice(1)}`,
     'truncated signature': `${gh}.${gp}.${gs.slice(0, -4)}`,
     'empty signature': `${gh}.${gp}.`,
@@ -84,7 +98,11 @@ t.test('attack matrix', async (t) => {
     'kid of 10 KB': edSign(claims(), { kid: 'k'.repeat(10_000) }),
     'kid not a string': edSign(claims(), { kid: 12345 }),
     'jku pointing elsewhere': edSign(claims(), { kid: randomUUID(), jku: 'http://127.0.0.1:1/jwks' }),
-    'embedded jwk header': createSigner({ key: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: 'EdDSA', header: { jwk } as never })(claims()),
+    'embedded jwk header': createSigner({
+      key: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      algorithm: 'EdDSA',
+      header: { jwk } as never,
+    })(claims()),
     '15 KB token': raw({ alg: 'HS256' }, claims({ pad: 'x'.repeat(15_000) }), 'not-the-secret'),
   };
   for (const [name, token] of Object.entries(attacks)) {
@@ -111,14 +129,26 @@ t.test('attack matrix', async (t) => {
   const port = (app.server.address() as AddressInfo).port;
   const get = (headers: [string, string][]) =>
     new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/tasks', method: 'GET', headers: [['Host', `127.0.0.1:${port}`], ...headers].flat() as never }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/tasks',
+          method: 'GET',
+          headers: [['Host', `127.0.0.1:${port}`], ...headers].flat() as never,
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
-  const twice = await get([['Authorization', `Bearer ${tokenFor('victim')}`], ['Authorization', `Bearer ${good}`]]);
+  const twice = await get([
+    ['Authorization', `Bearer ${tokenFor('victim')}`],
+    ['Authorization', `Bearer ${good}`],
+  ]);
   t.equal(twice, 401, 'two Authorization headers');
   t.equal(await get([['Authorization', `Bearer ${good}`]]), 200, 'the same token alone passes');
   t.equal(await get([['Authorization', `Bearer ${'a'.repeat(100_000)}`]]), 431, '100 KB token: header too large');

@@ -20,7 +20,9 @@ t.test(`${runs} random sequences: one user's keys and versions never affect anot
       { numRuns: runs, seed, includeErrorInReport: true },
     );
   } finally {
-    t.comment(`conditional model: ${runner.stats.sequences} sequences, ${runner.stats.commands} requests, ${runner.stats.replays} replays; statuses ${JSON.stringify(runner.stats.byStatus)}`);
+    t.comment(
+      `conditional model: ${runner.stats.sequences} sequences, ${runner.stats.commands} requests, ${runner.stats.replays} replays; statuses ${JSON.stringify(runner.stats.byStatus)}`,
+    );
   }
   t.pass(`${runner.stats.commands} requests matched the model`);
 });

@@ -38,7 +38,13 @@ t.test('API answers, successes and errors alike, carry the security headers and 
     'GET /api/bob/tasks 403': await call(app, { method: 'GET', url: '/api/bob/tasks', as: 'alice' }),
     'GET /nowhere 404': await call(app, { method: 'GET', url: '/nowhere' }),
     'GET /api/tasks/{id} 404': await call(app, { method: 'GET', url: '/api/tasks/0b5d6e0c-8a3f-4f7e-9a43-6d5b2f1c9e10', as: 'alice' }),
-    'POST /api/tasks 415': await call(app, { method: 'POST', url: '/api/tasks', as: 'alice', payload: 'x', headers: { 'content-type': 'text/plain' } }),
+    'POST /api/tasks 415': await call(app, {
+      method: 'POST',
+      url: '/api/tasks',
+      as: 'alice',
+      payload: 'x',
+      headers: { 'content-type': 'text/plain' },
+    }),
     'POST /api/tasks 422': await call(app, { method: 'POST', url: '/api/tasks', as: 'alice', body: { title: '' } }),
     'GET /openapi.json 200': await app.inject({ method: 'GET', url: '/openapi.json' }),
   };
@@ -87,7 +93,11 @@ t.test('/docs serves Swagger UI with a CSP that allows its own scripts, styles a
     const policy = csp(page.headers['content-security-policy']);
     t.same(policy.get('default-src'), ["'self'"], `${url}: default-src 'self'`);
     t.same(policy.get('script-src'), ["'self'"], `${url}: same-origin scripts, nothing inline`);
-    t.same(policy.get('style-src'), ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"], `${url}: same-origin styles, and the one <style> Swagger UI inserts`);
+    t.same(
+      policy.get('style-src'),
+      ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
+      `${url}: same-origin styles, and the one <style> Swagger UI inserts`,
+    );
     t.same(policy.get('connect-src'), ["'self'"], `${url}: fetches the contract from its own origin`);
     t.same(policy.get('frame-ancestors'), ["'none'"], `${url}: not framable`);
     t.same(policy.get('object-src'), ["'none'"]);

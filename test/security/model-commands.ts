@@ -61,11 +61,13 @@ export interface Command {
 // Text without U+0000: the contract refuses it (422, PostgreSQL text cannot hold it; see
 // test/tasks/operations-rejected.test.ts), and the model generates valid writes only.
 const text = (maxLength: number) =>
-  fc.oneof(
-    { arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: maxLength * 2 }), weight: 2 },
-    { arbitrary: fc.string({ unit: 'grapheme', maxLength }), weight: 2 },
-    { arbitrary: fc.string({ unit: 'binary', maxLength }), weight: 1 },
-  ).map((s) => s.replaceAll('\u0000', ''));
+  fc
+    .oneof(
+      { arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: maxLength * 2 }), weight: 2 },
+      { arbitrary: fc.string({ unit: 'grapheme', maxLength }), weight: 2 },
+      { arbitrary: fc.string({ unit: 'binary', maxLength }), weight: 1 },
+    )
+    .map((s) => s.replaceAll('\u0000', ''));
 // Markers are 19 code points; a 'grapheme' can be several code points, so keep these short.
 const titleText = text(8);
 const description = fc.oneof(text(40), fc.constant(null));
@@ -81,8 +83,12 @@ const target: fc.Arbitrary<Target> = fc.record({
   uuid: fc.uuid(),
 });
 const withV2 = <T extends object>(base: fc.Arbitrary<T>) => fc.tuple(base, v2Fields).map(([a, b]) => ({ ...a, ...b }));
-const replaceBody = withV2(fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: ['title'], noNullPrototype: true }));
-const patchBody = withV2(fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: [], noNullPrototype: true }));
+const replaceBody = withV2(
+  fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: ['title'], noNullPrototype: true }),
+);
+const patchBody = withV2(
+  fc.record({ title: titleText, description, completed: fc.boolean() }, { requiredKeys: [], noNullPrototype: true }),
+);
 const listQuery: fc.Arbitrary<ListQuery> = fc
   .tuple(
     fc.record(
@@ -98,13 +104,25 @@ const listQuery: fc.Arbitrary<ListQuery> = fc
   )
   .map(([a, b]) => ({ ...a, ...b }));
 // Walks: small pages (so they take several) and few filters (so they have tasks to walk), sometimes all of listQuery's.
-const walkQuery: fc.Arbitrary<ListQuery> = fc.tuple(
-  fc.oneof(
-    { arbitrary: fc.record({ status: fc.constantFrom('all', 'pending', 'completed'), order: fc.constantFrom('asc', 'desc'), sort: fc.constantFrom('created_at', 'updated_at', 'title', 'priority', 'due_at') }, { requiredKeys: [], noNullPrototype: true }), weight: 3 },
-    { arbitrary: listQuery, weight: 1 },
-  ),
-  fc.integer({ min: 1, max: 2 }),
-).map(([query, limit]) => ({ ...query, offset: undefined, limit }));
+const walkQuery: fc.Arbitrary<ListQuery> = fc
+  .tuple(
+    fc.oneof(
+      {
+        arbitrary: fc.record(
+          {
+            status: fc.constantFrom('all', 'pending', 'completed'),
+            order: fc.constantFrom('asc', 'desc'),
+            sort: fc.constantFrom('created_at', 'updated_at', 'title', 'priority', 'due_at'),
+          },
+          { requiredKeys: [], noNullPrototype: true },
+        ),
+        weight: 3,
+      },
+      { arbitrary: listQuery, weight: 1 },
+    ),
+    fc.integer({ min: 1, max: 2 }),
+  )
+  .map(([query, limit]) => ({ ...query, offset: undefined, limit }));
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: replaceBody.map((body) => ({ op: 'create' as const, body })), weight: 3 },
@@ -129,7 +147,9 @@ export const command: fc.Arbitrary<Command> = fc.record({
 /** Usually a first task for a user, so that there is something to use and to attack. */
 const firstCreate = (actor: number): fc.Arbitrary<Command | null> =>
   fc.option(
-    fc.record({ family: fc.constantFrom('tasks', 'user'), body: replaceBody }).map(({ family, body }) => ({ actor, family, foreignPath: null, op: { op: 'create', body } })),
+    fc
+      .record({ family: fc.constantFrom('tasks', 'user'), body: replaceBody })
+      .map(({ family, body }) => ({ actor, family, foreignPath: null, op: { op: 'create', body } })),
     { freq: 4 },
   );
 

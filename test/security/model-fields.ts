@@ -61,7 +61,10 @@ export const normalizeTags = (tags: readonly string[]) => [...new Set(tags.map((
 const utc = (instant: string | null) => (instant === null ? null : new Date(instant).toISOString());
 
 /** The v2 fields after a write: those the body names change, the others keep `current`'s (or the defaults). */
-export function afterWrite(current: Pick<Task, 'priority' | 'due_at' | 'tags'> | undefined, body: V2Fields): Pick<Task, 'priority' | 'due_at' | 'tags'> {
+export function afterWrite(
+  current: Pick<Task, 'priority' | 'due_at' | 'tags'> | undefined,
+  body: V2Fields,
+): Pick<Task, 'priority' | 'due_at' | 'tags'> {
   return {
     priority: body.priority ?? current?.priority ?? 'medium',
     due_at: body.due_at !== undefined ? utc(body.due_at) : (current?.due_at ?? null),

@@ -118,12 +118,26 @@ export class ModelRunner {
       else if (o.op === 'list' || o.op === 'stats' || o.op === 'walk') expectedStatus = 200;
       else if (o.op === 'create') {
         expectedStatus = 201;
-        expectedTask = { user_id: actor, title: body!.title as string, description: o.body.description ?? null, completed: o.body.completed ?? false, ...afterWrite(undefined, o.body), version: 1 };
+        expectedTask = {
+          user_id: actor,
+          title: body!.title as string,
+          description: o.body.description ?? null,
+          completed: o.body.completed ?? false,
+          ...afterWrite(undefined, o.body),
+          version: 1,
+        };
       } else if (!current) expectedStatus = 404;
       else if (o.op === 'delete') expectedStatus = 204;
       else {
         expectedStatus = 200;
-        const changes: WritableFields = o.op === 'put' || o.op === 'patch' ? (body as WritableFields) : o.op === 'toggle' ? { completed: !current.completed } : o.op === 'complete' ? { completed: o.completed } : {};
+        const changes: WritableFields =
+          o.op === 'put' || o.op === 'patch'
+            ? (body as WritableFields)
+            : o.op === 'toggle'
+              ? { completed: !current.completed }
+              : o.op === 'complete'
+                ? { completed: o.completed }
+                : {};
         expectedTask = {
           user_id: actor,
           title: changes.title ?? current.title,
@@ -149,9 +163,11 @@ export class ModelRunner {
       log.push(`${line} → ${res.statusCode}${res.statusCode === expectedStatus ? '' : ` (model: ${expectedStatus})`}`);
 
       // Compare.
-      if (res.statusCode !== expectedStatus) fail(`#${index}: status ${res.statusCode}, the model expects ${expectedStatus}; body ${res.body.slice(0, 300)}`);
+      if (res.statusCode !== expectedStatus)
+        fail(`#${index}: status ${res.statusCode}, the model expects ${expectedStatus}; body ${res.body.slice(0, 300)}`);
       this.assertNoForeignData(actor, users, res, (message) => fail(`#${index}: ${message}`));
-      if (expectedStatus === 403 && res.json<ErrorBody>().error !== 'forbidden') fail(`#${index}: 403 without error "forbidden": ${res.body}`);
+      if (expectedStatus === 403 && res.json<ErrorBody>().error !== 'forbidden')
+        fail(`#${index}: 403 without error "forbidden": ${res.body}`);
       if (expectedStatus === 404 && withoutRequestId(res) !== this.notFoundBody) {
         fail(`#${index}: this 404 differs from the 404 of a task that never existed:\n    ${res.body}\n    ${this.notFoundBody}`);
       }
@@ -166,7 +182,8 @@ export class ModelRunner {
       } else if (expectedStatus === 200 || expectedStatus === 201) {
         const task = res.json<Task>();
         const { id: gotId, created_at: createdAt, updated_at: updatedAt, completed_at: completedAt, ...fields } = task;
-        if (!sameJson(fields, expectedTask)) fail(`#${index}: got ${JSON.stringify(fields)}, the model expects ${JSON.stringify(expectedTask)}`);
+        if (!sameJson(fields, expectedTask))
+          fail(`#${index}: got ${JSON.stringify(fields)}, the model expects ${JSON.stringify(expectedTask)}`);
         if (expectedStatus === 201) {
           if (createdAt !== updatedAt) fail(`#${index}: a new task has created_at ${createdAt} ≠ updated_at ${updatedAt}`);
           const location = String(res.headers.location);
@@ -177,7 +194,8 @@ export class ModelRunner {
         } else {
           if (gotId !== id) fail(`#${index}: answered task ${gotId} for ${id}`);
           if ((completedAt === null) === task.completed) fail(`#${index}: completed ${task.completed} with completed_at ${completedAt}`);
-          if (current!.completed && task.completed && completedAt !== current!.completed_at) fail(`#${index}: completed_at moved from ${current!.completed_at} to ${completedAt} on a task that stayed completed`);
+          if (current!.completed && task.completed && completedAt !== current!.completed_at)
+            fail(`#${index}: completed_at moved from ${current!.completed_at} to ${completedAt} on a task that stayed completed`);
           if (createdAt !== current!.created_at) fail(`#${index}: created_at moved from ${current!.created_at} to ${createdAt}`);
           const unchanged = o.op === 'get' || (o.op === 'patch' && Object.keys(o.body).length === 0);
           if (unchanged ? updatedAt !== current!.updated_at : updatedAt < current!.updated_at) {
@@ -221,10 +239,20 @@ export class ModelRunner {
    * order. Foreign: starts from the cursor another user was last given (with that user's query):
    * the answer is the actor's own tasks only, a subset of what the query matches.
    */
-  private async walk(o: Extract<Op, { op: 'walk' }>, actor: string, users: string[], collection: string, model: Model, log: string[], fail: (message: string) => never): Promise<void> {
+  private async walk(
+    o: Extract<Op, { op: 'walk' }>,
+    actor: string,
+    users: string[],
+    collection: string,
+    model: Model,
+    log: string[],
+    fail: (message: string) => never,
+  ): Promise<void> {
     // Another user's cursor: of this sequence if one has been given one, else of any earlier sequence.
     const others = [...this.lastCursor].filter(([user]) => user !== actor).map(([, c]) => c);
-    const foreign = o.foreign ? (users.map((u) => (u === actor ? undefined : this.lastCursor.get(u))).find((c) => c !== undefined) ?? others.at(-1)) : undefined;
+    const foreign = o.foreign
+      ? (users.map((u) => (u === actor ? undefined : this.lastCursor.get(u))).find((c) => c !== undefined) ?? others.at(-1))
+      : undefined;
     const query: ListQuery = foreign ? foreign.query : o.query;
     const qs = listQueryString(query);
     let next: string | undefined = foreign ? `${collection}?${qs}&cursor=${encodeURIComponent(foreign.cursor)}` : `${collection}?${qs}`;
@@ -243,7 +271,8 @@ export class ModelRunner {
       next = link;
     }
     this.stats.commands++;
-    this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] = (this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] ?? 0) + 1;
+    this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] =
+      (this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] ?? 0) + 1;
     this.stats.byTarget['walk pages'] = (this.stats.byTarget['walk pages'] ?? 0) + seen.length;
     const matching = model.tasksOf(actor).filter((t) => passes(t, query));
     const ids = seen.map((t) => t.id);
@@ -256,7 +285,15 @@ export class ModelRunner {
     }
     if (!foreign && seen.length !== matching.length) fail(`the walk returned ${seen.length} tasks, ${matching.length} match`);
     const compare = exactOrder(query.sort, query.order ?? 'asc');
-    if (!foreign && compare && !sameJson(ids, [...matching].sort(compare).map((t) => t.id))) fail(`the walk is not in ${query.sort} ${query.order ?? 'asc'} order`);
+    if (
+      !foreign &&
+      compare &&
+      !sameJson(
+        ids,
+        [...matching].sort(compare).map((t) => t.id),
+      )
+    )
+      fail(`the walk is not in ${query.sort} ${query.order ?? 'asc'} order`);
   }
 
   private resolve(target: Target, actor: string, model: Model): string {
@@ -271,7 +308,8 @@ export class ModelRunner {
               ? model.deleted
               : [];
     if (pool.length > 0) return pool[target.pick % pool.length]!;
-    if (target.kind !== 'random') this.stats.byTarget[`${target.kind}, none: random`] = (this.stats.byTarget[`${target.kind}, none: random`] ?? 0) + 1;
+    if (target.kind !== 'random')
+      this.stats.byTarget[`${target.kind}, none: random`] = (this.stats.byTarget[`${target.kind}, none: random`] ?? 0) + 1;
     return target.uuid;
   }
 

@@ -43,14 +43,22 @@ export class Model {
 }
 
 /** A page of the list: the right tasks, each exactly as the model has it, in order, with Link iff more follow. */
-export function checkList(res: LightMyRequestResponse, mine: Task[], query: Extract<Op, { op: 'list' }>['query'], fail: (message: string) => never): void {
+export function checkList(
+  res: LightMyRequestResponse,
+  mine: Task[],
+  query: Extract<Op, { op: 'list' }>['query'],
+  fail: (message: string) => never,
+): void {
   const status = query.status ?? 'all';
   const matching = mine.filter((t) => passes(t, query));
   const limit = query.limit ?? 100;
   const offset = query.offset ?? 0;
   const page = res.json<Task[]>();
   const expectedLength = Math.max(0, Math.min(limit, matching.length - offset));
-  if (page.length !== expectedLength) fail(`list returned ${page.length} tasks, the model expects ${expectedLength} (${matching.length} match, limit ${limit}, offset ${offset})`);
+  if (page.length !== expectedLength)
+    fail(
+      `list returned ${page.length} tasks, the model expects ${expectedLength} (${matching.length} match, limit ${limit}, offset ${offset})`,
+    );
   const byId = new Map(matching.map((t) => [t.id, t]));
   const seen = new Set<string>();
   for (const task of page) {
@@ -63,8 +71,19 @@ export function checkList(res: LightMyRequestResponse, mine: Task[], query: Extr
   const sort = query.sort ?? 'created_at';
   const compare = exactOrder(sort, query.order ?? 'asc');
   if (compare) {
-    const expectedIds = [...matching].sort(compare).slice(offset, offset + limit).map((t) => t.id);
-    if (!sameJson(page.map((t) => t.id), expectedIds)) fail(`list is not in ${sort} ${query.order ?? 'asc'} order (ties by id): ${JSON.stringify(page.map((t) => t.id))}, the model expects ${JSON.stringify(expectedIds)}`);
+    const expectedIds = [...matching]
+      .sort(compare)
+      .slice(offset, offset + limit)
+      .map((t) => t.id);
+    if (
+      !sameJson(
+        page.map((t) => t.id),
+        expectedIds,
+      )
+    )
+      fail(
+        `list is not in ${sort} ${query.order ?? 'asc'} order (ties by id): ${JSON.stringify(page.map((t) => t.id))}, the model expects ${JSON.stringify(expectedIds)}`,
+      );
   } else if (sort === 'created_at' || sort === 'updated_at') {
     const desc = query.order === 'desc';
     for (let i = 1; i < page.length; i++) {
@@ -74,8 +93,12 @@ export function checkList(res: LightMyRequestResponse, mine: Task[], query: Extr
   }
   const more = offset + limit < matching.length;
   const link = res.headers.link;
-  if (more !== (link !== undefined)) fail(`Link header ${link === undefined ? 'missing' : String(link)}, but ${matching.length} tasks match, limit ${limit}, offset ${offset}`);
-  if (link !== undefined && (!String(link).includes('cursor=') || String(link).includes('offset='))) fail(`Link header ${String(link)} does not carry a cursor (and only a cursor)`);
+  if (more !== (link !== undefined))
+    fail(
+      `Link header ${link === undefined ? 'missing' : String(link)}, but ${matching.length} tasks match, limit ${limit}, offset ${offset}`,
+    );
+  if (link !== undefined && (!String(link).includes('cursor=') || String(link).includes('offset=')))
+    fail(`Link header ${String(link)} does not carry a cursor (and only a cursor)`);
 }
 
 export function withoutRequestId(res: LightMyRequestResponse): string {
@@ -91,7 +114,11 @@ export function sameJson(a: unknown, b: unknown): boolean {
 export function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
   }
   return value;
 }

@@ -15,7 +15,12 @@ const hs = (payload: Record<string, unknown>, key: string = SECRET) => createSig
 const now = () => Math.floor(Date.now() / 1000);
 
 /** Like call() (checked against the contract) but from a given client address. */
-async function from(app: FastifyInstance, remoteAddress: string, authorization?: string, url = '/api/tasks'): Promise<LightMyRequestResponse> {
+async function from(
+  app: FastifyInstance,
+  remoteAddress: string,
+  authorization?: string,
+  url = '/api/tasks',
+): Promise<LightMyRequestResponse> {
   const headers = authorization === undefined ? {} : { authorization };
   const res = await app.inject({ method: 'GET', url, remoteAddress, headers });
   await assertMatchesContract('GET', url, res);
@@ -25,8 +30,15 @@ async function from(app: FastifyInstance, remoteAddress: string, authorization?:
 function assertRateLimited(t: Test, res: LightMyRequestResponse, windowSeconds: number, what: string) {
   t.equal(res.statusCode, 429, `${what}: 429`);
   const retryAfter = Number(res.headers['retry-after']);
-  t.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= windowSeconds, `${what}: Retry-After ${res.headers['retry-after']} in 1..${windowSeconds}`);
-  t.match(res.json(), { error: 'rate_limited', status: 429, title: 'Too Many Requests', detail: new RegExp(`retry after ${retryAfter} seconds`) }, `${what}: body`);
+  t.ok(
+    Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= windowSeconds,
+    `${what}: Retry-After ${res.headers['retry-after']} in 1..${windowSeconds}`,
+  );
+  t.match(
+    res.json(),
+    { error: 'rate_limited', status: 429, title: 'Too Many Requests', detail: new RegExp(`retry after ${retryAfter} seconds`) },
+    `${what}: body`,
+  );
   t.equal(res.headers['x-content-type-options'], 'nosniff', `${what}: security headers`);
 }
 
@@ -46,18 +58,37 @@ t.test('the 21st failed signature check from one address in a minute is 429 (AUT
   const limited = await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD });
   assertRateLimited(t, limited, 60, 'failure 21');
   t.notOk(limited.headers['www-authenticate'], 'a 429 carries no challenge');
-  assertRateLimited(t, await call(app, { method: 'POST', url: '/api/tasks', authorization: BAD, body: { title: 'x' } }), 60, 'failure 22, another operation');
-  assertRateLimited(t, await call(app, { method: 'GET', url: '/api/alice/tasks', authorization: BAD }), 60, 'failure 23, the per-user family');
+  assertRateLimited(
+    t,
+    await call(app, { method: 'POST', url: '/api/tasks', authorization: BAD, body: { title: 'x' } }),
+    60,
+    'failure 22, another operation',
+  );
+  assertRateLimited(
+    t,
+    await call(app, { method: 'GET', url: '/api/alice/tasks', authorization: BAD }),
+    60,
+    'failure 23, the per-user family',
+  );
   // Failures refused before any signature work are still plain 401s from the limited address.
   t.equal((await call(app, { method: 'GET', url: '/api/tasks' })).statusCode, 401, 'no token: 401');
-  t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${hs({ sub: 'alice', exp: now() - 3600 })}` })).statusCode, 401, 'expired: 401');
+  t.equal(
+    (await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${hs({ sub: 'alice', exp: now() - 3600 })}` })).statusCode,
+    401,
+    'expired: 401',
+  );
 
   // A valid token from the same address is served, and is not counted.
   const ok = await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' });
   t.equal(ok.statusCode, 200, 'a valid token from the limited address still succeeds');
   const created = await call(app, { method: 'POST', url: '/api/tasks', as: 'alice', body: { title: 'Still works' } });
   t.equal(created.statusCode, 201);
-  assertRateLimited(t, await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD }), 60, 'failures stay limited after a success');
+  assertRateLimited(
+    t,
+    await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD }),
+    60,
+    'failures stay limited after a success',
+  );
 
   // Another address has its own count.
   t.equal((await from(app, '203.0.113.9', BAD)).statusCode, 401, 'another address is not limited');
@@ -68,11 +99,16 @@ t.test('successes and non-authentication errors are not counted', async (t) => {
   const app = await build(t, { env: { AUTH_RATE_LIMIT_MAX: '3' } });
   for (let i = 0; i < 10; i++) {
     t.equal((await call(app, { method: 'GET', url: '/api/tasks', as: 'alice' })).statusCode, 200);
-    t.equal((await call(app, { method: 'GET', url: '/api/bob/tasks', as: 'alice' })).statusCode, 403, '403 is not an authentication failure');
+    t.equal(
+      (await call(app, { method: 'GET', url: '/api/bob/tasks', as: 'alice' })).statusCode,
+      403,
+      '403 is not an authentication failure',
+    );
     t.equal((await call(app, { method: 'GET', url: '/api/tasks?limit=0', as: 'alice' })).statusCode, 422);
     t.equal((await call(app, { method: 'GET', url: '/nowhere' })).statusCode, 404, 'unknown routes do not authenticate');
   }
-  for (let i = 0; i < 3; i++) t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD })).statusCode, 401, `failure ${i + 1} of 3`);
+  for (let i = 0; i < 3; i++)
+    t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD })).statusCode, 401, `failure ${i + 1} of 3`);
   assertRateLimited(t, await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD }), 60, 'failure 4');
 });
 
@@ -83,7 +119,8 @@ t.test('failures refused before any signature work never count, however many', a
     'no token': () => undefined,
     'Basic scheme': () => 'Basic YWxpY2U6cHc=',
     'not a JWT': () => 'Bearer x.y.z',
-    'alg none': () => `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"sub":"a","exp":${now() + 60}}`).toString('base64url')}.`,
+    'alg none': () =>
+      `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"sub":"a","exp":${now() + 60}}`).toString('base64url')}.`,
     'two segments': () => `Bearer ${header}.e30`,
     expired: () => `Bearer ${hs({ sub: `user-${Math.random()}`, exp: now() - 3600 })}`,
     'expired and forged': () => `Bearer ${hs({ sub: 'alice', exp: now() - 3600 }, 'not-our-secret-at-all-but-long-enough')}`,
@@ -97,7 +134,8 @@ t.test('failures refused before any signature work never count, however many', a
     }
     t.pass(`${name}: 10 × 401`);
   }
-  for (let i = 0; i < 3; i++) t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD })).statusCode, 401, `forged ${i + 1} of 3`);
+  for (let i = 0; i < 3; i++)
+    t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD })).statusCode, 401, `forged ${i + 1} of 3`);
   assertRateLimited(t, await call(app, { method: 'GET', url: '/api/tasks', authorization: BAD }), 60, 'the 4th forged token');
 });
 

@@ -31,7 +31,10 @@ t.test('1,000 clients behind one address, each with one expired token: all 401',
   const statuses = new Map<number, number>();
   for (let i = 0; i < 1000; i++) {
     // Expired a minute to a day ago, as a frontend's stale tokens are; every tenth client sends none yet.
-    const authorization = i % 10 === 9 ? undefined : `Bearer ${hs({ sub: `user-${i}`, email: `u${i}@example.com`, iat: now() - 86_400, exp: now() - 60 - (i % 1440) * 60 })}`;
+    const authorization =
+      i % 10 === 9
+        ? undefined
+        : `Bearer ${hs({ sub: `user-${i}`, email: `u${i}@example.com`, iat: now() - 86_400, exp: now() - 60 - (i % 1440) * 60 })}`;
     const status = await fromNat(app, authorization);
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
   }
@@ -55,5 +58,16 @@ t.test('a flood of forged tokens from that address is cut off at the default lim
   const expired = `Bearer ${hs({ sub: 'neighbour', exp: now() - 60 })}`;
   t.equal(await fromNat(app, expired), 401, 'a neighbour with an expired token still gets 401');
   t.equal(await fromNat(app, `Bearer ${tokenFor('neighbour')}`), 200, 'and with a fresh one, 200');
-  t.equal((await app.inject({ method: 'GET', url: '/api/tasks', remoteAddress: '203.0.113.5', headers: { authorization: `Bearer ${tokenFor('x').slice(0, -4)}AAAA` } })).statusCode, 401, 'another address: its own count');
+  t.equal(
+    (
+      await app.inject({
+        method: 'GET',
+        url: '/api/tasks',
+        remoteAddress: '203.0.113.5',
+        headers: { authorization: `Bearer ${tokenFor('x').slice(0, -4)}AAAA` },
+      })
+    ).statusCode,
+    401,
+    'another address: its own count',
+  );
 });

@@ -34,7 +34,10 @@ export interface BetterAuthServer {
 }
 
 /** Starts a Better Auth server; `baseURL` decides what it is told its URL is (default: its own address). */
-export async function startBetterAuth(t: Test, options: { baseURL?: (base: string) => string; jwt?: JwtOptions } = {}): Promise<BetterAuthServer> {
+export async function startBetterAuth(
+  t: Test,
+  options: { baseURL?: (base: string) => string; jwt?: JwtOptions } = {},
+): Promise<BetterAuthServer> {
   // The handler is made once Better Auth knows its URL, which needs the port: no request comes before.
   const server = createServer((req: IncomingMessage, res: ServerResponse) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,7 +76,10 @@ export async function startBetterAuth(t: Test, options: { baseURL?: (base: strin
       });
       if (!res.ok) throw new Error(`Better Auth sign-up answered ${res.status}: ${await res.text()}`);
       const body = (await res.json()) as { user: { id: string } };
-      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       return { cookie, userId: body.user.id };
     },
     async token(cookie) {

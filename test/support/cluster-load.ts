@@ -54,7 +54,12 @@ export function startLoad(base: string, clients: number, runId: string): Load {
     requests++;
     inFlight++;
     try {
-      const answer = await request(base, path, { method, token: client.token, agent: client.agent, ...(body !== undefined ? { body } : {}) });
+      const answer = await request(base, path, {
+        method,
+        token: client.token,
+        agent: client.agent,
+        ...(body !== undefined ? { body } : {}),
+      });
       const server = String(answer.headers['x-served-by'] ?? '?');
       servedBy.set(server, (servedBy.get(server) ?? 0) + 1);
       if (answer.status >= 300) failures.push({ what, sentAt, endedAt: Date.now(), why: `${answer.status} ${answer.body.slice(0, 120)}` });
@@ -112,7 +117,8 @@ export function startLoad(base: string, clients: number, runId: string): Load {
         }
         for (const [id, completed] of client.tasks) {
           if (!stored.has(id)) problems.push(`${client.user}: acknowledged task ${id} is missing`);
-          else if (completed !== undefined && stored.get(id) !== completed) problems.push(`${client.user}: task ${id} completed=${stored.get(id)}, acknowledged ${completed}`);
+          else if (completed !== undefined && stored.get(id) !== completed)
+            problems.push(`${client.user}: task ${id} completed=${stored.get(id)}, acknowledged ${completed}`);
         }
       }
       return problems;

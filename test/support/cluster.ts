@@ -19,7 +19,8 @@ const script = `${root}scripts/cluster.sh`;
 
 export async function clusterMissing(): Promise<string | undefined> {
   if (!POSTGRES_URL) return 'no TEST_DATABASE_URL (PostgreSQL) set';
-  if (!['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].some((p) => existsSync(p))) return 'haproxy is not installed (apt-get install -y haproxy)';
+  if (!['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].some((p) => existsSync(p)))
+    return 'haproxy is not installed (apt-get install -y haproxy)';
   return redisMissing();
 }
 
@@ -112,7 +113,12 @@ export function request(base: string, path: string, options: RequestOptions = {}
   return new Promise((resolve, reject) => {
     const req = http.request(
       `${base}${path}`,
-      { method: options.method ?? 'GET', headers, agent: options.agent ?? false, ...(options.localAddress ? { localAddress: options.localAddress } : {}) },
+      {
+        method: options.method ?? 'GET',
+        headers,
+        agent: options.agent ?? false,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -129,6 +135,11 @@ export function request(base: string, path: string, options: RequestOptions = {}
 
 /** Checks an answer against openapi.yaml, as test/helper.ts's call() does for injected requests. */
 export async function assertContract(method: string, path: string, answer: Answer): Promise<void> {
-  const asInjected = { statusCode: answer.status, headers: answer.headers, body: answer.body, json: answer.json } as unknown as LightMyRequestResponse;
+  const asInjected = {
+    statusCode: answer.status,
+    headers: answer.headers,
+    body: answer.body,
+    json: answer.json,
+  } as unknown as LightMyRequestResponse;
   await assertMatchesContract(method, path, asInjected);
 }

@@ -8,7 +8,12 @@ import type { Test } from 'tap';
 
 export const ISSUER = 'http://auth.test';
 
-export interface Key { kid: string; alg: 'EdDSA' | 'ES256'; privateKey: KeyObject; publicKey: KeyObject }
+export interface Key {
+  kid: string;
+  alg: 'EdDSA' | 'ES256';
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
 
 export function newKey(alg: Key['alg'] = 'EdDSA'): Key {
   const pair = alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -21,7 +26,9 @@ export async function keyServer(t: Test) {
     state.fetches++;
     if (!state.up) return void res.writeHead(503).end();
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: state.keys.map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: k.kid, alg: k.alg, use: 'sig' })) }));
+    res.end(
+      JSON.stringify({ keys: state.keys.map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: k.kid, alg: k.alg, use: 'sig' })) }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -32,5 +39,11 @@ const pems = new WeakMap<Key, string>();
 export function sign(key: Key, claims: Record<string, unknown> = {}, kid: string = key.kid): string {
   let pem = pems.get(key);
   if (!pem) pems.set(key, (pem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()));
-  return createSigner({ key: pem, algorithm: key.alg, kid, expiresIn: 15 * 60_000 })({ sub: 'ba-user-1', email: 'u@example.com', iss: ISSUER, aud: ISSUER, ...claims });
+  return createSigner({ key: pem, algorithm: key.alg, kid, expiresIn: 15 * 60_000 })({
+    sub: 'ba-user-1',
+    email: 'u@example.com',
+    iss: ISSUER,
+    aud: ISSUER,
+    ...claims,
+  });
 }

@@ -12,7 +12,10 @@ export interface PlanNode {
 
 export async function planOf<DB>(db: Kysely<DB>, query: Compilable | CompiledQuery): Promise<PlanNode> {
   const compiled = 'compile' in query ? query.compile() : query;
-  const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>({ ...compiled, sql: `explain (format json) ${compiled.sql}` });
+  const result = await db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>({
+    ...compiled,
+    sql: `explain (format json) ${compiled.sql}`,
+  });
   const raw = result.rows[0]!['QUERY PLAN'];
   return (typeof raw === 'string' ? (JSON.parse(raw) as [{ Plan: PlanNode }]) : raw)[0].Plan;
 }

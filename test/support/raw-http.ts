@@ -22,7 +22,9 @@ export function parseAnswer(text: string): RawAnswer {
     headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
   }
   const length = Number(headers['content-length'] ?? 0);
-  const body = Buffer.from(text.slice(end + 4), 'latin1').subarray(0, length).toString('utf8');
+  const body = Buffer.from(text.slice(end + 4), 'latin1')
+    .subarray(0, length)
+    .toString('utf8');
   return { statusCode: Number(statusLine.split(' ')[1]), headers, body, json: () => JSON.parse(body) };
 }
 

@@ -24,7 +24,12 @@ export interface ServerProcess {
  * Starts the server (the child is the server's own process) with `env` (plus PATH, PORT=0, HOST=127.0.0.1) and waits until it listens.
  * `command` runs something else that starts it (`['npm', 'start']`), from `cwd`.
  */
-export async function startServer(env: Record<string, string>, cwd: string, timeoutMs = 60_000, command?: readonly [string, ...string[]]): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 60_000,
+  command?: readonly [string, ...string[]],
+): Promise<ServerProcess> {
   const [file, ...args] = command ?? [process.execPath, '--import', tsxLoader, `${root}src/server.ts`];
   const child = spawn(file, args, {
     cwd,

@@ -97,7 +97,12 @@ export function emptyPGliteImage(): Promise<PGliteImage> {
  */
 export async function initialisedDataDir(dir: string): Promise<string> {
   const { dataDir, wasmModule, fsBundle } = await emptyPGliteImage();
-  const pglite = await PGlite.create({ dataDir: path.join(dir, 'pglite'), loadDataDir: dataDir, ...(wasmModule ? { pgliteWasmModule: wasmModule } : {}), fsBundle });
+  const pglite = await PGlite.create({
+    dataDir: path.join(dir, 'pglite'),
+    loadDataDir: dataDir,
+    ...(wasmModule ? { pgliteWasmModule: wasmModule } : {}),
+    fsBundle,
+  });
   await pglite.close();
   return dir;
 }
@@ -109,7 +114,10 @@ let template: Promise<string> | undefined;
  * The migrated template database on the PostgreSQL server behind `admin` (made once, by whichever
  * test process gets there first). `directUrl`: a direct URL to that server (never a pooled one).
  */
-export function migratedPostgresTemplate(admin: <T>(fn: (client: pg.Client) => Promise<T>) => Promise<T>, directUrl: string): Promise<string> {
+export function migratedPostgresTemplate(
+  admin: <T>(fn: (client: pg.Client) => Promise<T>) => Promise<T>,
+  directUrl: string,
+): Promise<string> {
   template ??= admin(async (client) => {
     await client.query('select pg_advisory_lock(hashtext($1))', [templateName]);
     try {

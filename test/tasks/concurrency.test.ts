@@ -44,14 +44,23 @@ t.test('10 concurrent DELETEs of one task: exactly one 204, nine 404', async (t)
   const task = await create(t, user);
   const other = await create(t, user);
   const responses = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => call(app, { method: 'DELETE', url: i % 2 ? `/api/${user}/tasks/${task.id}` : `/api/tasks/${task.id}`, as: user })),
+    Array.from({ length: 10 }, (_, i) =>
+      call(app, { method: 'DELETE', url: i % 2 ? `/api/${user}/tasks/${task.id}` : `/api/tasks/${task.id}`, as: user }),
+    ),
   );
   const codes = responses.map((r) => r.statusCode);
   t.equal(codes.filter((c) => c === 204).length, 1, 'one 204');
   t.equal(codes.filter((c) => c === 404).length, 9, 'nine 404');
-  t.ok(responses.filter((r) => r.statusCode === 404).every((r) => r.json<{ error: string }>().error === 'not_found'), 'the 404s are not_found');
+  t.ok(
+    responses.filter((r) => r.statusCode === 404).every((r) => r.json<{ error: string }>().error === 'not_found'),
+    'the 404s are not_found',
+  );
   const left = await call(app, { method: 'GET', url: '/api/tasks', as: user });
-  t.same(left.json<Task[]>().map((x) => x.id), [other.id], 'only the other task is left');
+  t.same(
+    left.json<Task[]>().map((x) => x.id),
+    [other.id],
+    'only the other task is left',
+  );
 });
 
 t.test('a burst of 20 concurrent first requests from a new user records one users row', async (t) => {
@@ -78,8 +87,13 @@ t.test('a burst of 20 concurrent first requests from a new user records one user
 
   // The same burst for a user without an email, all creates.
   const plain = 'conc-newcomer-plain';
-  const creates = await Promise.all(Array.from({ length: 20 }, (_, i) => call(app, { method: 'POST', url: `/api/${plain}/tasks`, as: plain, body: { title: `p${i}` } })));
-  t.ok(creates.every((r) => r.statusCode === 201), 'all 20 creates succeeded');
+  const creates = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => call(app, { method: 'POST', url: `/api/${plain}/tasks`, as: plain, body: { title: `p${i}` } })),
+  );
+  t.ok(
+    creates.every((r) => r.statusCode === 201),
+    'all 20 creates succeeded',
+  );
   t.equal((await app.db.selectFrom('users').select('id').where('id', '=', plain).execute()).length, 1, 'exactly one users row');
   t.equal((await app.db.selectFrom('tasks').select('id').where('user_id', '=', plain).execute()).length, 20, 'twenty tasks');
 });
@@ -93,7 +107,10 @@ t.test('concurrent PATCHes to different fields of one task all land', async (t) 
     call(app, { method: 'PATCH', url, as: user, body: { description: 'new description' } }),
     call(app, { method: 'PATCH', url: `${url}/complete`, as: user, body: { completed: true } }),
   ]);
-  t.same(responses.map((r) => r.statusCode), [200, 200, 200]);
+  t.same(
+    responses.map((r) => r.statusCode),
+    [200, 200, 200],
+  );
   const final = (await call(app, { method: 'GET', url, as: user })).json<Task>();
   t.match(final, { title: 'new title', description: 'new description', completed: true }, 'no update was lost');
 });

@@ -14,14 +14,20 @@ type ErrorBody = components['schemas']['ApiError'];
 const app = await build(t);
 
 async function create(t: Test, family: Family, user: string): Promise<Task> {
-  const res = await call(app, { method: 'POST', url: family.collection(user), as: user, body: { title: 'Original', description: 'first' } });
+  const res = await call(app, {
+    method: 'POST',
+    url: family.collection(user),
+    as: user,
+    body: { title: 'Original', description: 'first' },
+  });
   t.equal(res.statusCode, 201);
   t.equal(res.headers.etag, '"1"', 'create answers ETag "1"');
   t.equal(res.json<Task>().version, 1, 'a new task is at version 1');
   return res.json<Task>();
 }
 
-const stored = async (family: Family, user: string, id: string) => (await call(app, { method: 'GET', url: `${family.collection(user)}/${id}`, as: user })).json<Task>();
+const stored = async (family: Family, user: string, id: string) =>
+  (await call(app, { method: 'GET', url: `${family.collection(user)}/${id}`, as: user })).json<Task>();
 
 function assert412(t: Test, res: LightMyRequestResponse, currentVersion: number, label: string): void {
   t.equal(res.statusCode, 412, `${label}: 412`);
@@ -62,7 +68,12 @@ for (const family of families) {
     const after = await call(app, { method: 'GET', url: item(task.id), as: user, headers: { 'if-none-match': '"1"' } });
     t.equal(after.statusCode, 200, 'after a change the old tag no longer matches');
     t.equal(after.headers.etag, '"2"');
-    const missing = await call(app, { method: 'GET', url: item('00000000-0000-4000-8000-000000000000'), as: user, headers: { 'if-none-match': '*' } });
+    const missing = await call(app, {
+      method: 'GET',
+      url: item('00000000-0000-4000-8000-000000000000'),
+      as: user,
+      headers: { 'if-none-match': '*' },
+    });
     t.equal(missing.statusCode, 404, 'If-None-Match: * on a missing task is still 404');
   });
 
@@ -76,7 +87,12 @@ for (const family of families) {
     t.not(first.headers.etag, empty.headers.etag, 'a new task changes the tag');
     const same = await call(app, { method: 'GET', url, as: listUser, headers: { 'if-none-match': String(first.headers.etag) } });
     t.same([same.statusCode, same.body, same.headers.etag], [304, '', first.headers.etag], '304, no body, same tag');
-    await call(app, { method: 'PATCH', url: `${family.collection(listUser)}/${a.json<Task>().id}`, as: listUser, body: { description: 'edited' } });
+    await call(app, {
+      method: 'PATCH',
+      url: `${family.collection(listUser)}/${a.json<Task>().id}`,
+      as: listUser,
+      body: { description: 'edited' },
+    });
     const edited = await call(app, { method: 'GET', url, as: listUser, headers: { 'if-none-match': String(first.headers.etag) } });
     t.equal(edited.statusCode, 200, 'an edit of a listed task changes the tag');
     await call(app, { method: 'POST', url: family.collection(listUser), as: listUser, body: { title: 'b' } });
@@ -102,21 +118,43 @@ for (const family of families) {
     await call(app, { method: 'PATCH', url: item(task.id), as: user, body: { description: 'second' } }); // now at version 2
     for (const stale of ['"1"', '"1", "3"', 'W/"2"', '"abc"', '"99999999999"', '"2147483648"', '""']) {
       for (const w of writes) {
-        const res = await call(app, { method: w.method, url: w.url, as: user, headers: { 'if-match': stale }, ...(w.body ? { body: w.body } : {}) });
+        const res = await call(app, {
+          method: w.method,
+          url: w.url,
+          as: user,
+          headers: { 'if-match': stale },
+          ...(w.body ? { body: w.body } : {}),
+        });
         assert412(t, res, 2, `${w.label} If-Match: ${stale}`);
       }
     }
-    t.match(await stored(family, user, task.id), { title: 'Original', description: 'second', completed: false, version: 2 }, 'nothing was written');
+    t.match(
+      await stored(family, user, task.id),
+      { title: 'Original', description: 'second', completed: false, version: 2 },
+      'nothing was written',
+    );
 
     const put = await call(app, { method: 'PUT', url: item(task.id), as: user, headers: { 'if-match': '"2"' }, body: { title: 'Edited' } });
     t.same([put.statusCode, put.headers.etag], [200, '"3"'], 'PUT with the current tag succeeds');
-    const patch = await call(app, { method: 'PATCH', url: item(task.id), as: user, headers: { 'if-match': '"7", "3"' }, body: { description: 'x' } });
+    const patch = await call(app, {
+      method: 'PATCH',
+      url: item(task.id),
+      as: user,
+      headers: { 'if-match': '"7", "3"' },
+      body: { description: 'x' },
+    });
     t.same([patch.statusCode, patch.headers.etag], [200, '"4"'], 'a list containing the current tag matches');
     const emptyPatch = await call(app, { method: 'PATCH', url: item(task.id), as: user, headers: { 'if-match': '"4"' }, body: {} });
     t.same([emptyPatch.statusCode, emptyPatch.headers.etag], [200, '"4"'], 'an empty PATCH with the current tag answers the task');
     const toggle = await call(app, { method: 'PATCH', url: `${item(task.id)}/complete`, as: user, headers: { 'if-match': '"4"' } });
     t.same([toggle.statusCode, toggle.json<Task>().completed], [200, true], 'toggle with the current tag');
-    const star = await call(app, { method: 'PATCH', url: `${item(task.id)}/complete`, as: user, headers: { 'if-match': '*' }, body: { completed: false } });
+    const star = await call(app, {
+      method: 'PATCH',
+      url: `${item(task.id)}/complete`,
+      as: user,
+      headers: { 'if-match': '*' },
+      body: { completed: false },
+    });
     t.same([star.statusCode, star.headers.etag], [200, '"6"'], 'If-Match: * on an existing task');
     const staleDelete = await call(app, { method: 'DELETE', url: item(task.id), as: user, headers: { 'if-match': '"5"' } });
     assert412(t, staleDelete, 6, 'DELETE with a stale tag');
@@ -135,9 +173,18 @@ for (const family of families) {
     const res = await call(app, { method: 'POST', url: ownerCollection, as: owner, body: { title: 'Private' } });
     const id = res.json<Task>().id;
     const theirs = `${family.collection(intruder)}/${id}`;
-    const missing = (await call(app, { method: 'GET', url: `${family.collection(intruder)}/00000000-0000-4000-8000-000000000000`, as: intruder })).json<ErrorBody>();
+    const missing = (
+      await call(app, { method: 'GET', url: `${family.collection(intruder)}/00000000-0000-4000-8000-000000000000`, as: intruder })
+    ).json<ErrorBody>();
     delete missing.request_id;
-    const variants: Record<string, string>[] = [{}, { 'if-match': '"1"' }, { 'if-match': '"2"' }, { 'if-match': '*' }, { 'if-none-match': '"1"' }, { 'if-none-match': '*' }];
+    const variants: Record<string, string>[] = [
+      {},
+      { 'if-match': '"1"' },
+      { 'if-match': '"2"' },
+      { 'if-match': '*' },
+      { 'if-none-match': '"1"' },
+      { 'if-none-match': '*' },
+    ];
     for (const headers of variants) {
       for (const [method, url, body] of [
         ['GET', theirs, undefined],
@@ -154,7 +201,11 @@ for (const family of families) {
         t.same(got, missing, 'the same body as a task that does not exist');
       }
     }
-    t.match((await call(app, { method: 'GET', url: `${ownerCollection}/${id}`, as: owner })).json<Task>(), { title: 'Private', version: 1 }, 'untouched');
+    t.match(
+      (await call(app, { method: 'GET', url: `${ownerCollection}/${id}`, as: owner })).json<Task>(),
+      { title: 'Private', version: 1 },
+      'untouched',
+    );
   });
 
   t.test(`${family.name}: malformed If-Match and If-None-Match are 422 naming the header`, async (t) => {
@@ -168,7 +219,13 @@ for (const family of families) {
       ['if-none-match', 'W/1'],
     ] as const) {
       const method = name === 'if-match' ? 'PUT' : 'GET';
-      const res = await call(app, { method, url: item(task.id), as: user, headers: { [name]: value }, ...(method === 'PUT' ? { body: { title: 'x' } } : {}) });
+      const res = await call(app, {
+        method,
+        url: item(task.id),
+        as: user,
+        headers: { [name]: value },
+        ...(method === 'PUT' ? { body: { title: 'x' } } : {}),
+      });
       t.equal(res.statusCode, 422, `${name}: ${value} → 422`);
       const body = res.json<ErrorBody>();
       t.equal(body.error, 'validation_failed');

@@ -57,7 +57,11 @@ for (const family of families) {
           const base = `${collection}?sort=${sort}&order=${order}${filter}`;
           const full = (await call(app, { method: 'GET', url: `${base}&limit=1000`, as: user })).json<Task[]>();
           const { tasks, pages } = await walk(`${base}&limit=4`, user);
-          t.same(tasks.map((x) => x.id), full.map((x) => x.id), `${sort} ${order}${filter}: ${pages} pages = the one-page list`);
+          t.same(
+            tasks.map((x) => x.id),
+            full.map((x) => x.id),
+            `${sort} ${order}${filter}: ${pages} pages = the one-page list`,
+          );
         }
       }
     }
@@ -72,7 +76,14 @@ for (const family of families) {
     t.ok(cursor, 'a cursor');
     const ok = await call(app, { method: 'GET', url: `${collection}?tag=ODD&sort=title&limit=7&cursor=${cursor}`, as: user });
     t.equal(ok.statusCode, 200, 'the same filters (normalised) with another limit: fine');
-    const others = ['sort=created_at&tag=odd', 'sort=title', 'sort=title&tag=odd&order=desc', 'sort=title&tag=odd&status=pending', 'sort=title&tag=odd&q=x', 'sort=title&tag=odd&overdue=true'];
+    const others = [
+      'sort=created_at&tag=odd',
+      'sort=title',
+      'sort=title&tag=odd&order=desc',
+      'sort=title&tag=odd&status=pending',
+      'sort=title&tag=odd&q=x',
+      'sort=title&tag=odd&overdue=true',
+    ];
     for (const query of others) {
       const res = await call(app, { method: 'GET', url: `${collection}?${query}&cursor=${cursor}`, as: user });
       t.equal(res.statusCode, 422, `${query}: 422`);
@@ -80,14 +91,29 @@ for (const family of families) {
     }
     const forged = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
     const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string, string];
-    for (const bad of ['x', '!!!!', forged({}), forged([decoded[0], decoded[1], 'not-a-uuid']), forged([decoded[0], 'a\u0000', decoded[2]]), forged([decoded[0], 'x'.repeat(101), decoded[2]]), forged([decoded[0], 5, decoded[2]])]) {
+    for (const bad of [
+      'x',
+      '!!!!',
+      forged({}),
+      forged([decoded[0], decoded[1], 'not-a-uuid']),
+      forged([decoded[0], 'a\u0000', decoded[2]]),
+      forged([decoded[0], 'x'.repeat(101), decoded[2]]),
+      forged([decoded[0], 5, decoded[2]]),
+    ]) {
       const res = await call(app, { method: 'GET', url: `${collection}?sort=title&tag=odd&cursor=${encodeURIComponent(bad)}`, as: user });
       t.equal(res.statusCode, 422, `malformed ${bad.slice(0, 20)}: 422`);
       t.match(res.json<ErrorBody>().errors, [{ in: 'query', field: 'cursor' }]);
     }
-    for (const [sort, key] of [['created_at', '99999999999999999999'], ['created_at', '1e5'], ['due_at', 'infinity'], ['priority', 'urgent']] as const) {
+    for (const [sort, key] of [
+      ['created_at', '99999999999999999999'],
+      ['created_at', '1e5'],
+      ['due_at', 'infinity'],
+      ['priority', 'urgent'],
+    ] as const) {
       const good = await call(app, { method: 'GET', url: `${collection}?sort=${sort}&limit=1`, as: user });
-      const c = JSON.parse(Buffer.from(new URL(nextOf(good.headers.link)!, 'http://x').searchParams.get('cursor')!, 'base64url').toString()) as string[];
+      const c = JSON.parse(
+        Buffer.from(new URL(nextOf(good.headers.link)!, 'http://x').searchParams.get('cursor')!, 'base64url').toString(),
+      ) as string[];
       const res = await call(app, { method: 'GET', url: `${collection}?sort=${sort}&cursor=${forged([c[0], key, c[2]])}`, as: user });
       t.equal(res.statusCode, 422, `a forged ${sort} key ${key}: 422, never a database error`);
     }
@@ -105,8 +131,14 @@ for (const family of families) {
     const res = await call(app, { method: 'GET', url: `${family.collection(mallory)}?limit=1000&cursor=${cursor}`, as: mallory });
     t.equal(res.statusCode, 200);
     const got = res.json<Task[]>();
-    t.ok(got.every((x) => x.user_id === mallory), 'only the presenter’s tasks');
-    t.notOk(aliceTasks.some((a) => res.body.includes(a.id) || res.body.includes(alice)), 'nothing of alice');
+    t.ok(
+      got.every((x) => x.user_id === mallory),
+      'only the presenter’s tasks',
+    );
+    t.notOk(
+      aliceTasks.some((a) => res.body.includes(a.id) || res.body.includes(alice)),
+      'nothing of alice',
+    );
     t.ok(got.length <= malloryTasks.length);
   });
 
@@ -124,13 +156,19 @@ for (const family of families) {
           const victim = initial.find((x, i) => i % 3 === round % 3 && !deleted.has(x.id));
           await Promise.all([
             createMany(collection, user, 1, 1000 + round),
-            victim ? call(app, { method: 'DELETE', url: `${collection}/${victim.id}`, as: user }).then(() => deleted.add(victim.id)) : undefined,
+            victim
+              ? call(app, { method: 'DELETE', url: `${collection}/${victim.id}`, as: user }).then(() => deleted.add(victim.id))
+              : undefined,
           ]);
         });
         const ids = tasks.map((x) => x.id);
         t.equal(new Set(ids).size, ids.length, `${sort} ${order}: no task twice`);
         const survivors = initial.filter((x) => !deleted.has(x.id)).map((x) => x.id);
-        t.same(survivors.filter((id) => !ids.includes(id)), [], `${sort} ${order}: every task that existed throughout is there`);
+        t.same(
+          survivors.filter((id) => !ids.includes(id)),
+          [],
+          `${sort} ${order}: every task that existed throughout is there`,
+        );
       }
     }
   });

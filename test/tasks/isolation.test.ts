@@ -12,7 +12,6 @@ import { families, type Family } from '../support/families.js';
 type Task = components['schemas']['Task'];
 type ErrorBody = components['schemas']['ApiError'];
 
-
 const app = await build(t);
 
 async function create(t: Test, user: string, body: Record<string, unknown>, family: Family = families[0]!): Promise<Task> {
@@ -84,12 +83,27 @@ t.test('another user’s task is a 404 identical to a nonexistent task’s, on e
   // B's lists, whatever the filter, never show A's tasks; B still sees B's own.
   const aIds = new Set(aTasks.map((x) => x.id));
   for (const family of families) {
-    for (const query of ['', '?status=all', '?status=pending', '?status=completed', '?sort=title&order=desc', '?sort=updated_at&limit=1000', '?offset=0&limit=1']) {
+    for (const query of [
+      '',
+      '?status=all',
+      '?status=pending',
+      '?status=completed',
+      '?sort=title&order=desc',
+      '?sort=updated_at&limit=1000',
+      '?offset=0&limit=1',
+    ]) {
       const res = await call(app, { method: 'GET', url: `${family.collection(b)}${query}`, as: b });
       t.equal(res.statusCode, 200);
       const list = res.json<Task[]>();
-      t.notOk(list.some((x) => aIds.has(x.id) || x.user_id !== b), `${family.name} list${query}: none of A’s tasks`);
-      if (!query.includes('completed')) t.ok(list.some((x) => x.id === bTask.id), `${family.name} list${query}: B’s own task is there`);
+      t.notOk(
+        list.some((x) => aIds.has(x.id) || x.user_id !== b),
+        `${family.name} list${query}: none of A’s tasks`,
+      );
+      if (!query.includes('completed'))
+        t.ok(
+          list.some((x) => x.id === bTask.id),
+          `${family.name} list${query}: B’s own task is there`,
+        );
     }
   }
 
@@ -147,7 +161,10 @@ t.test('users are recorded on their first authenticated request, with the token�
   t.ok(row?.created_at instanceof Date, 'with a creation time');
 
   const withEmail = (sub: string, email: string) => `Bearer ${tokenFor(sub, { email })}`;
-  t.equal((await call(app, { method: 'GET', url: '/api/tasks', authorization: withEmail('users-mail', 'mail@example.com') })).statusCode, 200);
+  t.equal(
+    (await call(app, { method: 'GET', url: '/api/tasks', authorization: withEmail('users-mail', 'mail@example.com') })).statusCode,
+    200,
+  );
   t.match(await userRow('users-mail'), { email: 'mail@example.com' }, 'the email claim is stored');
   await call(app, { method: 'GET', url: '/api/tasks', authorization: withEmail('users-mail', 'new@example.com') });
   t.match(await userRow('users-mail'), { email: 'new@example.com' }, 'a changed email is updated');

@@ -40,7 +40,10 @@ for (const family of families) {
     const names = async (query: string): Promise<string[]> => {
       const res = await call(app, { method: 'GET', url: `${family.collection(user)}?${query}`, as: user });
       t.equal(res.statusCode, 200, `${query}: 200 (${res.statusCode === 200 ? '' : res.body})`);
-      return res.json<Task[]>().map((task) => nameOf.get(task.id)!).sort();
+      return res
+        .json<Task[]>()
+        .map((task) => nameOf.get(task.id)!)
+        .sort();
     };
     t.same(await names('priority=high'), ['a', 'd']);
     t.same(await names('priority=high,low'), ['a', 'b', 'd', 'e'], 'a comma-separated list');
@@ -67,14 +70,21 @@ for (const family of families) {
     t.equal(stats.statusCode, 200);
     t.same(stats.json(), { total: 6, completed: 1, pending: 5, overdue: 2, by_priority: { low: 2, medium: 2, high: 2 } });
     const empty = await call(app, { method: 'GET', url: `${family.collection(`${user}-none`)}/stats`, as: `${user}-none` });
-    t.same(empty.json(), { total: 0, completed: 0, pending: 0, overdue: 0, by_priority: { low: 0, medium: 0, high: 0 } }, 'a user without tasks');
+    t.same(
+      empty.json(),
+      { total: 0, completed: 0, pending: 0, overdue: 0, by_priority: { low: 0, medium: 0, high: 0 } },
+      'a user without tasks',
+    );
   });
 
   t.test(`${family.name}: sorts, both orders, ties by id`, async (t) => {
     const user = `sorts-${family.name}`;
     const tasks = await seed(t, family, user);
     // Two more with the same priority and due date as others: ties.
-    for (const body of [{ title: 'alpha 100% DONE', priority: 'high', due_at: tasks.b!.due_at }, { title: 'zulu', priority: 'low' }]) {
+    for (const body of [
+      { title: 'alpha 100% DONE', priority: 'high', due_at: tasks.b!.due_at },
+      { title: 'zulu', priority: 'low' },
+    ]) {
       t.equal((await call(app, { method: 'POST', url: family.collection(user), as: user, body })).statusCode, 201);
     }
     const all = (await call(app, { method: 'GET', url: family.collection(user), as: user })).json<Task[]>();
@@ -95,13 +105,27 @@ for (const family of families) {
           if (sort === 'due_at' && (due(a) === null) !== (due(b) === null)) return due(a) === null ? 1 : -1; // no due date last, either order
           return sign * (compare(a, b) || byId(a, b));
         });
-        t.same(got.map((x) => x.id), expected.map((x) => x.id), `sort=${sort}&order=${order}`);
+        t.same(
+          got.map((x) => x.id),
+          expected.map((x) => x.id),
+          `sort=${sort}&order=${order}`,
+        );
       }
     }
-    const titles = (await call(app, { method: 'GET', url: `${family.collection(user)}?sort=title`, as: user })).json<Task[]>().map((x) => x.title);
-    t.same(titles.map((x) => x.toLowerCase()), [...titles].map((x) => x.toLowerCase()).sort(), 'title ignores case');
+    const titles = (await call(app, { method: 'GET', url: `${family.collection(user)}?sort=title`, as: user }))
+      .json<Task[]>()
+      .map((x) => x.title);
+    t.same(
+      titles.map((x) => x.toLowerCase()),
+      [...titles].map((x) => x.toLowerCase()).sort(),
+      'title ignores case',
+    );
     const dueDesc = (await call(app, { method: 'GET', url: `${family.collection(user)}?sort=due_at&order=desc`, as: user })).json<Task[]>();
-    t.same(dueDesc.slice(-2).map((x) => x.due_at), [null, null], 'tasks without a due date last in desc too');
+    t.same(
+      dueDesc.slice(-2).map((x) => x.due_at),
+      [null, null],
+      'tasks without a due date last in desc too',
+    );
   });
 
   t.test(`${family.name}: invalid filter values are a 422 naming the parameter`, async (t) => {
@@ -125,7 +149,10 @@ for (const family of families) {
       const res = await call(app, { method: 'GET', url: `${family.collection(user)}?${query}`, as: user });
       t.equal(res.statusCode, 422, `${query}: 422`);
       const body = res.json<ErrorBody>();
-      t.ok(body.errors?.some((e) => e.in === 'query' && e.field === field && e.message === message), `${query}: query.${field} ${message} (got ${JSON.stringify(body.errors)})`);
+      t.ok(
+        body.errors?.some((e) => e.in === 'query' && e.field === field && e.message === message),
+        `${query}: query.${field} ${message} (got ${JSON.stringify(body.errors)})`,
+      );
     }
   });
 }

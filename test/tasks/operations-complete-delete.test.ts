@@ -27,7 +27,11 @@ for (const family of families) {
     const back = await complete();
     t.equal(back.completed, false, 'second toggle: back to false');
     t.match(back, { title: 'Toggle me', description: 'stays' }, 'a toggle touches nothing else');
-    t.equal((await complete({ payload: '', headers: { 'content-type': 'application/json' } })).completed, true, 'an empty JSON body toggles too');
+    t.equal(
+      (await complete({ payload: '', headers: { 'content-type': 'application/json' } })).completed,
+      true,
+      'an empty JSON body toggles too',
+    );
 
     t.equal((await complete({ body: { completed: true } })).completed, true, 'set true on a true task: true');
     t.equal((await complete({ body: { completed: true } })).completed, true, 'set true again: still true (not a toggle)');
@@ -37,13 +41,25 @@ for (const family of families) {
 
     assertInvalid(t, await call(app, { method: 'PATCH', url, as: user, body: { completed: 'yes' } }), 'body', 'completed', '"yes"');
     assertInvalid(t, await call(app, { method: 'PATCH', url, as: user, body: { completed: null } }), 'body', 'completed', 'null');
-    assertInvalid(t, await call(app, { method: 'PATCH', url, as: user, body: {} }), 'body', 'completed', '{} (completed is required in a body)');
+    assertInvalid(
+      t,
+      await call(app, { method: 'PATCH', url, as: user, body: {} }),
+      'body',
+      'completed',
+      '{} (completed is required in a body)',
+    );
     assertInvalid(t, await call(app, { method: 'PATCH', url, as: user, body: { title: 'x' } }), 'body', 'title', 'another field');
     t.equal((await fetchTask(user, family, task.id)).json<Task>().completed, false, 'rejected requests changed nothing');
 
     const missing = `${family.collection(user)}/${randomUUID()}/complete`;
     assertError(t, await call(app, { method: 'PATCH', url: missing, as: user }), 404, 'not_found', 'toggle unknown id');
-    assertError(t, await call(app, { method: 'PATCH', url: missing, as: user, body: { completed: true } }), 404, 'not_found', 'set unknown id');
+    assertError(
+      t,
+      await call(app, { method: 'PATCH', url: missing, as: user, body: { completed: true } }),
+      404,
+      'not_found',
+      'set unknown id',
+    );
   });
 
   t.test(`${family.name}: delete → 204 without a body; then GET and DELETE are 404`, async (t) => {
@@ -58,6 +74,10 @@ for (const family of families) {
     assertError(t, await call(app, { method: 'DELETE', url: item, as: user }), 404, 'not_found', 'second DELETE');
     assertError(t, await call(app, { method: 'PATCH', url: item, as: user, body: { title: 'x' } }), 404, 'not_found', 'PATCH after DELETE');
     const list = await call(app, { method: 'GET', url: family.collection(user), as: user });
-    t.same(list.json<Task[]>().map((x) => x.id), [keep.id], 'only the other task is left');
+    t.same(
+      list.json<Task[]>().map((x) => x.id),
+      [keep.id],
+      'only the other task is left',
+    );
   });
 }

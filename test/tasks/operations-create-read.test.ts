@@ -6,7 +6,16 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { call } from '../helper.js';
 import { families } from '../support/families.js';
-import { assertError, assertInvalid, buildOperationsApp, ISO_UTC, UUID, type ErrorBody, type Method, type Task } from '../support/task-operations.js';
+import {
+  assertError,
+  assertInvalid,
+  buildOperationsApp,
+  ISO_UTC,
+  UUID,
+  type ErrorBody,
+  type Method,
+  type Task,
+} from '../support/task-operations.js';
 
 const { app, create, fetchTask } = await buildOperationsApp(t);
 
@@ -28,7 +37,20 @@ for (const family of families) {
     t.match(task.updated_at, ISO_UTC);
     t.equal(task.created_at, task.updated_at, 'a new task has updated_at = created_at');
     t.ok(Math.abs(Date.parse(task.created_at) - before) < 60_000, 'created_at is now');
-    t.same(Object.keys(task).sort(), ['completed', 'completed_at', 'created_at', 'description', 'due_at', 'id', 'priority', 'tags', 'title', 'updated_at', 'user_id', 'version']);
+    t.same(Object.keys(task).sort(), [
+      'completed',
+      'completed_at',
+      'created_at',
+      'description',
+      'due_at',
+      'id',
+      'priority',
+      'tags',
+      'title',
+      'updated_at',
+      'user_id',
+      'version',
+    ]);
 
     t.equal(res.headers.location, `${family.collection(user)}/${task.id}`, 'Location points at the task in the family used');
     const got = await call(app, { method: 'GET', url: String(res.headers.location), as: user });
@@ -47,7 +69,13 @@ for (const family of families) {
     const res = await call(app, { method: 'POST', url: family.collection(user), as: user });
     t.equal(res.statusCode, 422);
     t.equal(res.json<ErrorBody>().errors?.[0]?.in, 'body');
-    const empty = await call(app, { method: 'POST', url: family.collection(user), as: user, payload: '', headers: { 'content-type': 'application/json' } });
+    const empty = await call(app, {
+      method: 'POST',
+      url: family.collection(user),
+      as: user,
+      payload: '',
+      headers: { 'content-type': 'application/json' },
+    });
     t.equal(empty.statusCode, 422, 'an empty JSON body counts as no body');
     const list = await call(app, { method: 'GET', url: family.collection(user), as: user });
     t.same(list.json(), [], 'nothing was created');
@@ -69,7 +97,13 @@ for (const family of families) {
     for (const [label, title] of rejected) {
       assertInvalid(t, await call(app, { method: 'POST', url, as: user, body: { title } }), 'body', 'title', `title ${label}`);
     }
-    assertInvalid(t, await call(app, { method: 'POST', url, as: user, body: { description: 'no title' } }), 'body', 'title', 'title missing');
+    assertInvalid(
+      t,
+      await call(app, { method: 'POST', url, as: user, body: { description: 'no title' } }),
+      'body',
+      'title',
+      'title missing',
+    );
     const blank = await call(app, { method: 'POST', url, as: user, body: { title: '   ' } });
     t.match(blank.json<ErrorBody>().errors, [{ in: 'body', field: 'title', message: 'must not be blank' }], 'blank title message');
 
@@ -93,9 +127,27 @@ for (const family of families) {
     t.equal(emoji.description, '🚀'.repeat(1000), '1000 multi-byte characters accepted');
     const emptyString = await create(t, family, user, { title: 't', description: '' });
     t.equal(emptyString.description, '', 'an empty description is kept (not turned into null)');
-    assertInvalid(t, await call(app, { method: 'POST', url, as: user, body: { title: 't', description: 'd'.repeat(1001) } }), 'body', 'description', '1001 characters');
-    assertInvalid(t, await call(app, { method: 'POST', url, as: user, body: { title: 't', description: 5 } }), 'body', 'description', 'a number');
-    assertInvalid(t, await call(app, { method: 'POST', url, as: user, body: { title: 't', completed: 'yes' } }), 'body', 'completed', 'completed "yes"');
+    assertInvalid(
+      t,
+      await call(app, { method: 'POST', url, as: user, body: { title: 't', description: 'd'.repeat(1001) } }),
+      'body',
+      'description',
+      '1001 characters',
+    );
+    assertInvalid(
+      t,
+      await call(app, { method: 'POST', url, as: user, body: { title: 't', description: 5 } }),
+      'body',
+      'description',
+      'a number',
+    );
+    assertInvalid(
+      t,
+      await call(app, { method: 'POST', url, as: user, body: { title: 't', completed: 'yes' } }),
+      'body',
+      'completed',
+      'completed "yes"',
+    );
   });
 
   t.test(`${family.name}: unknown properties are rejected on every body (id, user_id, timestamps included)`, async (t) => {

@@ -35,7 +35,10 @@ for (const family of families) {
 
     const all = await list('');
     t.same(all.titles, titles, 'default: all, by created_at ascending');
-    t.ok(all.tasks.every((x) => x.user_id === user), 'only the caller’s tasks');
+    t.ok(
+      all.tasks.every((x) => x.user_id === user),
+      'only the caller’s tasks',
+    );
     t.equal(all.link, undefined, 'no Link when everything fits');
     t.same((await list('?status=all')).titles, titles);
     t.same((await list('?order=desc')).titles, [...titles].reverse(), 'order=desc');
@@ -61,11 +64,19 @@ for (const family of families) {
     t.equal(new URL(next1 ?? '', 'http://x').searchParams.get('limit'), '2');
 
     const page2res = await call(app, { method: 'GET', url: next1 ?? '', as: user });
-    t.same(page2res.json<Task[]>().map((x) => x.title), ['cherry', 'date'], 'following the Link gives page 2');
+    t.same(
+      page2res.json<Task[]>().map((x) => x.title),
+      ['cherry', 'date'],
+      'following the Link gives page 2',
+    );
     const next2 = nextOf(page2res.headers.link as string | undefined);
     t.ok(next2, 'page 2 has a Link');
     const page3res = await call(app, { method: 'GET', url: next2 ?? '', as: user });
-    t.same(page3res.json<Task[]>().map((x) => x.title), ['Elderberry'], 'page 3');
+    t.same(
+      page3res.json<Task[]>().map((x) => x.title),
+      ['Elderberry'],
+      'page 3',
+    );
     t.equal(page3res.headers.link, undefined, 'the last page has no Link');
 
     t.equal((await list('?limit=5')).link, undefined, 'a page that ends exactly at the last task has no Link');
@@ -83,7 +94,11 @@ for (const family of families) {
     t.same([params.get('status'), params.get('sort'), params.get('order'), params.get('offset')], ['pending', 'title', 'desc', null]);
     t.ok(params.get('cursor'), 'with a cursor');
     const pending2 = await call(app, { method: 'GET', url: pendingNext ?? '', as: user });
-    t.same(pending2.json<Task[]>().map((x) => x.title), ['banana'], 'the filtered next page');
+    t.same(
+      pending2.json<Task[]>().map((x) => x.title),
+      ['banana'],
+      'the filtered next page',
+    );
     t.equal(pending2.headers.link, undefined);
 
     const empty = await call(app, { method: 'GET', url: family.collection(userFor('list-empty')), as: userFor('list-empty') });
@@ -112,7 +127,10 @@ for (const family of families) {
     for (const [name, value] of cases) {
       const res = await call(app, { method: 'GET', url: `${url}?${name}=${encodeURIComponent(value)}`, as: user });
       assertInvalid(t, res, 'query', name, `${name}=${value}`);
-      t.ok(res.json<ErrorBody>().errors?.every((e) => e.in === 'query'), `${name}=${value}: every error is in the query`);
+      t.ok(
+        res.json<ErrorBody>().errors?.every((e) => e.in === 'query'),
+        `${name}=${value}: every error is in the query`,
+      );
     }
   });
 }

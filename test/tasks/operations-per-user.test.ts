@@ -69,7 +69,12 @@ t.test('both families are one store: a task made in one is served by the other',
   const [implied, perUser] = families as [Family, Family];
   const task = await create(t, implied, user, { title: 'Shared' });
   t.same((await fetchTask(user, perUser, task.id)).json(), task);
-  const patched = await call(app, { method: 'PATCH', url: `${perUser.collection(user)}/${task.id}`, as: user, body: { title: 'Shared 2' } });
+  const patched = await call(app, {
+    method: 'PATCH',
+    url: `${perUser.collection(user)}/${task.id}`,
+    as: user,
+    body: { title: 'Shared 2' },
+  });
   t.same((await fetchTask(user, implied, task.id)).json(), patched.json());
   t.equal((await call(app, { method: 'DELETE', url: `${perUser.collection(user)}/${task.id}`, as: user })).statusCode, 204);
   t.equal((await fetchTask(user, implied, task.id)).statusCode, 404);

@@ -85,7 +85,13 @@ for (const family of families) {
         assertError(t, res, 415, 'unsupported_media_type', `${op} as ${contentType}`);
       }
     }
-    const charset = await call(app, { method: 'POST', url: family.collection(user), as: user, payload: '{"title":"utf8"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const charset = await call(app, {
+      method: 'POST',
+      url: family.collection(user),
+      as: user,
+      payload: '{"title":"utf8"}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     t.equal(charset.statusCode, 201, 'application/json with a charset is accepted');
     t.same((await fetchTask(user, family, task.id)).json(), task, 'nothing changed');
   });
@@ -96,7 +102,12 @@ t.test('a JSON null body is a 422, never taken for "no body" (the toggle)', asyn
     const user = `null-body-${family.name}`;
     const task = await create(t, family, user);
     const item = `${family.collection(user)}/${task.id}`;
-    for (const [method, url] of [['PATCH', `${item}/complete`], ['POST', family.collection(user)], ['PUT', item], ['PATCH', item]] as const) {
+    for (const [method, url] of [
+      ['PATCH', `${item}/complete`],
+      ['POST', family.collection(user)],
+      ['PUT', item],
+      ['PATCH', item],
+    ] as const) {
       const res = await call(app, { method, url, as: user, payload: 'null', headers: { 'content-type': 'application/json' } });
       assertInvalid(t, res, 'body', '', `${family.name}: ${method} ${url.replace(task.id, ':id')} with null`);
     }

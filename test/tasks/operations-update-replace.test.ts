@@ -21,22 +21,57 @@ for (const family of families) {
     await sleep(3);
     const titleOnly = await call(app, { method: 'PUT', url: item, as: user, body: { title: 'After' } });
     t.equal(titleOnly.statusCode, 200);
-    t.match(titleOnly.json(), { id: task.id, user_id: user, title: 'After', description: 'keep me', completed: true, created_at: task.created_at });
+    t.match(titleOnly.json(), {
+      id: task.id,
+      user_id: user,
+      title: 'After',
+      description: 'keep me',
+      completed: true,
+      created_at: task.created_at,
+    });
     t.ok(Date.parse(titleOnly.json<Task>().updated_at) > Date.parse(task.updated_at), 'updated_at moved');
 
     const withDescription = await call(app, { method: 'PUT', url: item, as: user, body: { title: 'After', description: 'new' } });
-    t.match(withDescription.json(), { title: 'After', description: 'new', completed: true }, '{title, description} does not lose completed');
+    t.match(
+      withDescription.json(),
+      { title: 'After', description: 'new', completed: true },
+      '{title, description} does not lose completed',
+    );
 
     const clear = await call(app, { method: 'PUT', url: item, as: user, body: { title: 'Cleared', description: null, completed: false } });
     t.equal(clear.statusCode, 200);
     t.match(clear.json(), { title: 'Cleared', description: null, completed: false });
     t.same((await fetchTask(user, family, task.id)).json(), clear.json(), 'GET sees the replacement');
 
-    assertInvalid(t, await call(app, { method: 'PUT', url: item, as: user, body: { description: 'no title' } }), 'body', 'title', 'title required');
+    assertInvalid(
+      t,
+      await call(app, { method: 'PUT', url: item, as: user, body: { description: 'no title' } }),
+      'body',
+      'title',
+      'title required',
+    );
     assertInvalid(t, await call(app, { method: 'PUT', url: item, as: user, body: { title: ' ' } }), 'body', 'title', 'blank title');
-    assertInvalid(t, await call(app, { method: 'PUT', url: item, as: user, body: { title: 'x'.repeat(101) } }), 'body', 'title', '101-character title');
-    assertInvalid(t, await call(app, { method: 'PUT', url: item, as: user, body: { title: 'x', description: 'd'.repeat(1001) } }), 'body', 'description', 'long description');
-    assertInvalid(t, await call(app, { method: 'PUT', url: item, as: user, body: { title: 'x', completed: 1 } }), 'body', 'completed', 'completed 1');
+    assertInvalid(
+      t,
+      await call(app, { method: 'PUT', url: item, as: user, body: { title: 'x'.repeat(101) } }),
+      'body',
+      'title',
+      '101-character title',
+    );
+    assertInvalid(
+      t,
+      await call(app, { method: 'PUT', url: item, as: user, body: { title: 'x', description: 'd'.repeat(1001) } }),
+      'body',
+      'description',
+      'long description',
+    );
+    assertInvalid(
+      t,
+      await call(app, { method: 'PUT', url: item, as: user, body: { title: 'x', completed: 1 } }),
+      'body',
+      'completed',
+      'completed 1',
+    );
     assertInvalid(t, await call(app, { method: 'PUT', url: item, as: user }), 'body', '', 'no body');
     t.same((await fetchTask(user, family, task.id)).json(), clear.json(), 'rejected PUTs changed nothing');
 
@@ -80,14 +115,32 @@ for (const family of families) {
     assertInvalid(t, await call(app, { method: 'PATCH', url: item, as: user, body: { title: '' } }), 'body', 'title', 'empty title');
     assertInvalid(t, await call(app, { method: 'PATCH', url: item, as: user, body: { title: '\t' } }), 'body', 'title', 'blank title');
     assertInvalid(t, await call(app, { method: 'PATCH', url: item, as: user, body: { title: null } }), 'body', 'title', 'null title');
-    assertInvalid(t, await call(app, { method: 'PATCH', url: item, as: user, body: { description: 'd'.repeat(1001) } }), 'body', 'description', 'long description');
-    assertInvalid(t, await call(app, { method: 'PATCH', url: item, as: user, body: { completed: 'yes' } }), 'body', 'completed', 'completed "yes"');
+    assertInvalid(
+      t,
+      await call(app, { method: 'PATCH', url: item, as: user, body: { description: 'd'.repeat(1001) } }),
+      'body',
+      'description',
+      'long description',
+    );
+    assertInvalid(
+      t,
+      await call(app, { method: 'PATCH', url: item, as: user, body: { completed: 'yes' } }),
+      'body',
+      'completed',
+      'completed "yes"',
+    );
     assertInvalid(t, await call(app, { method: 'PATCH', url: item, as: user, body: [] }), 'body', '', 'an array body');
     assertInvalid(t, await call(app, { method: 'PATCH', url: item, as: user }), 'body', '', 'no body');
     t.same((await fetchTask(user, family, task.id)).json(), several, 'rejected PATCHes changed nothing');
 
     const missingId = `${family.collection(user)}/${randomUUID()}`;
-    assertError(t, await call(app, { method: 'PATCH', url: missingId, as: user, body: { title: 'x' } }), 404, 'not_found', 'PATCH unknown id');
+    assertError(
+      t,
+      await call(app, { method: 'PATCH', url: missingId, as: user, body: { title: 'x' } }),
+      404,
+      'not_found',
+      'PATCH unknown id',
+    );
     assertError(t, await call(app, { method: 'PATCH', url: missingId, as: user, body: {} }), 404, 'not_found', 'PATCH {} on an unknown id');
   });
 
@@ -107,7 +160,10 @@ for (const family of families) {
       const res = await call(app, { method, url, as: user, ...(body !== undefined ? { body } : {}) });
       t.equal(res.statusCode, 200, label);
       const now = res.json<Task>();
-      t.ok(Date.parse(now.updated_at) > Date.parse(previous.updated_at), `${label}: updated_at moved (${previous.updated_at} → ${now.updated_at})`);
+      t.ok(
+        Date.parse(now.updated_at) > Date.parse(previous.updated_at),
+        `${label}: updated_at moved (${previous.updated_at} → ${now.updated_at})`,
+      );
       t.equal(now.created_at, task.created_at, `${label}: created_at unchanged`);
       previous = now;
     }

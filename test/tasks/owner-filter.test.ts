@@ -28,7 +28,12 @@ t.test('the repository’s shapes, exercised: writes', async (t) => {
   const created = [
     await repo.createTask(db, alice, { title: 'plain' }),
     await repo.createTask(db, alice, { title: 'done', completed: true, description: 'd' }),
-    await repo.createTask(db, alice, { title: 'all', priority: 'low', due_at: '2027-02-01T10:00:00+02:00', tags: ['Home', 'home', 'work'] }),
+    await repo.createTask(db, alice, {
+      title: 'all',
+      priority: 'low',
+      due_at: '2027-02-01T10:00:00+02:00',
+      tags: ['Home', 'home', 'work'],
+    }),
   ];
   t.same(created[2]!.tags, ['home', 'work']);
   t.equal(created[2]!.due_at, '2027-02-01T08:00:00.000Z');
@@ -79,7 +84,13 @@ const listParams: fc.Arbitrary<ListParams> = fc.record(
 ) as fc.Arbitrary<ListParams>;
 
 t.test('the repository’s shapes, exercised: lists, with their cursors', async (t) => {
-  for (let i = 0; i < 20; i++) await repo.createTask(db, alice, { title: `task ${i % 7}`, completed: i % 3 === 0, priority: (['low', 'medium', 'high'] as const)[i % 3], ...(i % 2 ? { due_at: '2027-01-01T00:00:00Z', tags: ['work'] } : {}) });
+  for (let i = 0; i < 20; i++)
+    await repo.createTask(db, alice, {
+      title: `task ${i % 7}`,
+      completed: i % 3 === 0,
+      priority: (['low', 'medium', 'high'] as const)[i % 3],
+      ...(i % 2 ? { due_at: '2027-01-01T00:00:00Z', tags: ['work'] } : {}),
+    });
   await fc.assert(
     fc.asyncProperty(listParams, async (params) => {
       let page = await listTasks(db, alice, params);

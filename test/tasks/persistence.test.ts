@@ -27,7 +27,11 @@ async function survivesRestart(t: Test, database: DatabaseTarget): Promise<void>
   t.equal(made[1].completed, true);
   const deleted = await call(first, { method: 'DELETE', url: `/api/tasks/${made[2]!.id}`, as: 'persist-user' });
   t.equal(deleted.statusCode, 204);
-  await call(first, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${tokenFor('persist-other', { email: 'other@example.com' })}` });
+  await call(first, {
+    method: 'GET',
+    url: '/api/tasks',
+    authorization: `Bearer ${tokenFor('persist-other', { email: 'other@example.com' })}`,
+  });
   const before = (await call(first, { method: 'GET', url: '/api/tasks', as: 'persist-user' })).json<Task[]>();
   t.same(before, made.slice(0, 2));
 
@@ -39,7 +43,11 @@ async function survivesRestart(t: Test, database: DatabaseTarget): Promise<void>
   const after = await call(second, { method: 'GET', url: '/api/tasks', as: 'persist-user' });
   t.equal(after.statusCode, 200);
   t.same(after.json(), before, 'every task, field for field, survived the restart (deleted stays deleted)');
-  t.equal((await call(second, { method: 'GET', url: `/api/tasks/${made[2]!.id}`, as: 'persist-user' })).statusCode, 404, 'the deleted task is still gone');
+  t.equal(
+    (await call(second, { method: 'GET', url: `/api/tasks/${made[2]!.id}`, as: 'persist-user' })).statusCode,
+    404,
+    'the deleted task is still gone',
+  );
   const users = await second.db.selectFrom('users').selectAll().orderBy('id').execute();
   t.match(
     users.map((u) => [u.id, u.email]),
@@ -51,7 +59,12 @@ async function survivesRestart(t: Test, database: DatabaseTarget): Promise<void>
   );
 
   // The restarted app keeps working on the old data, and the user it has not "seen" yet is fine.
-  const patched = await call(second, { method: 'PATCH', url: `/api/persist-user/tasks/${made[0]!.id}`, as: 'persist-user', body: { title: 'first, again' } });
+  const patched = await call(second, {
+    method: 'PATCH',
+    url: `/api/persist-user/tasks/${made[0]!.id}`,
+    as: 'persist-user',
+    body: { title: 'first, again' },
+  });
   t.equal(patched.statusCode, 200);
   t.equal(patched.json<Task>().created_at, made[0]!.created_at, 'created_at survives an edit after restart');
   const created = await call(second, { method: 'POST', url: '/api/tasks', as: 'persist-user', body: { title: 'after restart' } });

@@ -25,10 +25,15 @@ t.test('the per-user family refuses the user id "tasks" with 422, for every meth
     const res = await call(app, { method, url, as: user, ...(body ? { body } : {}) });
     t.equal(res.statusCode, 422, `${method} ${url}`);
     t.equal(res.json().error, 'validation_failed');
-    t.ok(res.json().errors.every((e: { in: string }) => e.in === 'path'), `${method} ${url}: a path parameter is named`);
+    t.ok(
+      res.json().errors.every((e: { in: string }) => e.in === 'path'),
+      `${method} ${url}: a path parameter is named`,
+    );
   }
   const post = await call(app, { method: 'POST', url: '/api/tasks/tasks', as: user, body: { title: 'x' } });
-  t.same(post.json().errors, [{ in: 'path', field: 'user_id', message: 'must not be "tasks" (reserved: /api/tasks is the caller\'s own family)' }]);
+  t.same(post.json().errors, [
+    { in: 'path', field: 'user_id', message: 'must not be "tasks" (reserved: /api/tasks is the caller\'s own family)' },
+  ]);
 });
 
 t.test('a user whose id is "tasks" has the caller-implied family, and nothing was created above', async (t) => {

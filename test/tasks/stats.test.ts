@@ -15,17 +15,32 @@ for (const family of families) {
     const user = `stats-burst-${family.name}`;
     const collection = family.collection(user);
     const created = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => call(app, { method: 'POST', url: collection, as: user, body: { title: `t${i}`, priority: PRIORITIES[i % 3], completed: i % 2 === 0 } })),
+      Array.from({ length: 24 }, (_, i) =>
+        call(app, {
+          method: 'POST',
+          url: collection,
+          as: user,
+          body: { title: `t${i}`, priority: PRIORITIES[i % 3], completed: i % 2 === 0 },
+        }),
+      ),
     );
     const ids = created.map((r) => r.json<Task>().id);
     const writes = ids.flatMap((id, i) => [
       call(app, { method: 'PATCH', url: `${collection}/${id}/complete`, as: user }),
-      call(app, { method: 'PATCH', url: `${collection}/${id}`, as: user, body: { priority: PRIORITIES[(i + 1) % 3], completed: i % 3 === 0 } }),
+      call(app, {
+        method: 'PATCH',
+        url: `${collection}/${id}`,
+        as: user,
+        body: { priority: PRIORITIES[(i + 1) % 3], completed: i % 3 === 0 },
+      }),
       ...(i % 4 === 0 ? [call(app, { method: 'DELETE', url: `${collection}/${id}`, as: user })] : []),
       call(app, { method: 'POST', url: collection, as: user, body: { title: `more${i}`, priority: PRIORITIES[i % 3] } }),
     ]);
     const statuses = (await Promise.all(writes)).map((r) => r.statusCode);
-    t.ok(statuses.every((s) => [200, 201, 204, 404].includes(s)), `every write answered (${[...new Set(statuses)].join(', ')})`);
+    t.ok(
+      statuses.every((s) => [200, 201, 204, 404].includes(s)),
+      `every write answered (${[...new Set(statuses)].join(', ')})`,
+    );
     const tasks = (await call(app, { method: 'GET', url: `${collection}?limit=1000`, as: user })).json<Task[]>();
     const stats = (await call(app, { method: 'GET', url: `${collection}/stats`, as: user })).json();
     const count = (f: (x: Task) => boolean) => tasks.filter(f).length;
@@ -34,7 +49,11 @@ for (const family of families) {
       completed: count((x) => x.completed),
       pending: count((x) => !x.completed),
       overdue: 0,
-      by_priority: { low: count((x) => x.priority === 'low'), medium: count((x) => x.priority === 'medium'), high: count((x) => x.priority === 'high') },
+      by_priority: {
+        low: count((x) => x.priority === 'low'),
+        medium: count((x) => x.priority === 'medium'),
+        high: count((x) => x.priority === 'high'),
+      },
     });
   });
 }

@@ -14,9 +14,20 @@ const app = await build(t);
 let users = 0;
 const userFor = (label: string) => `fields-${label}-${++users}`;
 
-async function send(t: Test, method: 'POST' | 'PUT' | 'PATCH', url: string, user: string, body?: unknown, status = method === 'POST' ? 201 : 200): Promise<Task> {
+async function send(
+  t: Test,
+  method: 'POST' | 'PUT' | 'PATCH',
+  url: string,
+  user: string,
+  body?: unknown,
+  status = method === 'POST' ? 201 : 200,
+): Promise<Task> {
   const res = await call(app, { method, url, as: user, ...(body !== undefined ? { body } : {}) });
-  t.equal(res.statusCode, status, `${method} ${url} ${JSON.stringify(body)} → ${status}${res.statusCode === status ? '' : `: ${res.body}`}`);
+  t.equal(
+    res.statusCode,
+    status,
+    `${method} ${url} ${JSON.stringify(body)} → ${status}${res.statusCode === status ? '' : `: ${res.body}`}`,
+  );
   return res.json<Task>();
 }
 
@@ -24,7 +35,10 @@ function invalid(t: Test, res: { statusCode: number; json: <T>() => T }, field: 
   t.equal(res.statusCode, 422, `${label}: 422`);
   const body = res.json<ErrorBody>();
   t.equal(body.error, 'validation_failed', `${label}: code`);
-  t.ok((body.errors ?? []).some((e) => e.in === 'body' && e.field === field && e.message === message), `${label}: body.${field} ${message} (got ${JSON.stringify(body.errors)})`);
+  t.ok(
+    (body.errors ?? []).some((e) => e.in === 'body' && e.field === field && e.message === message),
+    `${label}: body.${field} ${message} (got ${JSON.stringify(body.errors)})`,
+  );
   t.match(body.detail, `body.${field} ${message}`, `${label}: the detail names it`);
 }
 
@@ -56,9 +70,18 @@ for (const family of families) {
   t.test(`${family.name}: PUT keeps omitted fields, PATCH changes any subset, null clears due_at`, async (t) => {
     const user = userFor('update');
     const item = (id: string) => `${family.collection(user)}/${id}`;
-    const task = await send(t, 'POST', family.collection(user), user, { title: 't', priority: 'low', due_at: '2027-01-01T00:00:00Z', tags: ['x'] });
+    const task = await send(t, 'POST', family.collection(user), user, {
+      title: 't',
+      priority: 'low',
+      due_at: '2027-01-01T00:00:00Z',
+      tags: ['x'],
+    });
     const put = await send(t, 'PUT', item(task.id), user, { title: 'renamed', description: 'd' });
-    t.match(put, { title: 'renamed', priority: 'low', due_at: '2027-01-01T00:00:00.000Z', tags: ['x'] }, 'an old-style PUT keeps the new fields');
+    t.match(
+      put,
+      { title: 'renamed', priority: 'low', due_at: '2027-01-01T00:00:00.000Z', tags: ['x'] },
+      'an old-style PUT keeps the new fields',
+    );
     const patched = await send(t, 'PATCH', item(task.id), user, { priority: 'high' });
     t.match(patched, { title: 'renamed', description: 'd', priority: 'high', due_at: '2027-01-01T00:00:00.000Z', tags: ['x'] });
     const cleared = await send(t, 'PATCH', item(task.id), user, { due_at: null, tags: [] });
@@ -110,9 +133,27 @@ for (const family of families) {
       ['completed_at', { completed_at: null }, 'completed_at', 'is not allowed'],
     ];
     for (const [label, fields, field, message] of cases) {
-      invalid(t, await call(app, { method: 'POST', url: collection, as: user, body: { title: 'x', ...fields } }), field, message, `create, ${label}`);
-      invalid(t, await call(app, { method: 'PUT', url: `${collection}/${task.id}`, as: user, body: { title: 'x', ...fields } }), field, message, `replace, ${label}`);
-      invalid(t, await call(app, { method: 'PATCH', url: `${collection}/${task.id}`, as: user, body: fields }), field, message, `update, ${label}`);
+      invalid(
+        t,
+        await call(app, { method: 'POST', url: collection, as: user, body: { title: 'x', ...fields } }),
+        field,
+        message,
+        `create, ${label}`,
+      );
+      invalid(
+        t,
+        await call(app, { method: 'PUT', url: `${collection}/${task.id}`, as: user, body: { title: 'x', ...fields } }),
+        field,
+        message,
+        `replace, ${label}`,
+      );
+      invalid(
+        t,
+        await call(app, { method: 'PATCH', url: `${collection}/${task.id}`, as: user, body: fields }),
+        field,
+        message,
+        `update, ${label}`,
+      );
     }
     const after = await call(app, { method: 'GET', url: `${collection}/${task.id}`, as: user });
     t.same(after.json(), task, 'no rejected request changed the task');

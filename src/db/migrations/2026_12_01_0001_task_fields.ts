@@ -84,7 +84,10 @@ const COUNTS: RawBuilder<unknown>[] = [
     primary key (user_id, priority, completed))`,
   countsFunction('task_counts_inserted', 'select user_id, priority, completed, 1 as n from new_rows'),
   countsFunction('task_counts_deleted', 'select user_id, priority, completed, -1 as n from old_rows'),
-  countsFunction('task_counts_updated', 'select user_id, priority, completed, 1 as n from new_rows union all select user_id, priority, completed, -1 from old_rows'),
+  countsFunction(
+    'task_counts_updated',
+    'select user_id, priority, completed, 1 as n from new_rows union all select user_id, priority, completed, -1 from old_rows',
+  ),
   ...Object.entries(COUNT_TRIGGERS).flatMap(([name, { event, tables }]) => [
     sql.raw(`drop trigger if exists ${name} on tasks`),
     sql.raw(`create trigger ${name} after ${event} on tasks referencing ${tables} for each statement execute function ${name}()`),
