@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 const taskTableAccess = {
   selector: "CallExpression[callee.property.name=/^(selectFrom|updateTable|deleteFrom|insertInto)$/][arguments.0.value='tasks']",
@@ -11,6 +12,7 @@ export default tseslint.config(
   { ignores: ['dist/', 'generated/', 'node_modules/', '.data/', '.tap/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  prettier,
   {
     rules: {
       '@typescript-eslint/no-explicit-any': ['error', { ignoreRestArgs: true }],

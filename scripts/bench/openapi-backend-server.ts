@@ -90,15 +90,13 @@ const api = new OpenAPIBackend({
         .header('www-authenticate', 'Bearer realm="todo-api"')
         .send({ error: 'unauthorized', detail: 'A valid bearer token is required.', status: 401, title: 'Unauthorized' }),
     validationFail: async (c: Context, ...[, reply]: Args) =>
-      reply
-        .code(422)
-        .send({
-          error: 'validation_failed',
-          detail: 'The request is invalid.',
-          status: 422,
-          title: 'Unprocessable Entity',
-          errors: c.validation.errors,
-        }),
+      reply.code(422).send({
+        error: 'validation_failed',
+        detail: 'The request is invalid.',
+        status: 422,
+        title: 'Unprocessable Entity',
+        errors: c.validation.errors,
+      }),
     notFound: async (_c: Context, ...[, reply]: Args) =>
       reply.code(404).send({ error: 'route_not_found', detail: 'No such route.', status: 404, title: 'Not Found' }),
     notImplemented: async (_c: Context, ...[, reply]: Args) => reply.code(501).send({ error: 'not_implemented', status: 501 }),
