@@ -14,8 +14,14 @@ import type { FastifyBaseLogger } from 'fastify';
 
 /** A command to Redis that takes longer than this fails (and the request is not counted). */
 const COMMAND_TIMEOUT_MS = 250;
-/** A connection attempt that takes longer than this fails, and is retried. */
+/** A TCP connection attempt that takes longer than this fails, and is retried (ioredis clears it once connected). */
 const CONNECT_TIMEOUT_MS = 1_000;
+/**
+ * Start-up waits at most this long for Redis's first answer, on a timer of its own: ioredis's
+ * connectTimeout ends at the TCP connection, so a Redis that accepts and never answers would
+ * otherwise hold start-up for as long as ioredis keeps retrying.
+ */
+export const START_WAIT_MS = 1_000;
 /** Reconnection back-off: 100 ms, 200 ms, … at most 1 s between attempts. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
@@ -75,7 +81,7 @@ export async function redisCounterStore(url: string, keyPrefix: string, log: Fas
   };
   redis.on('error', fail);
   redis.on('ready', succeed);
-  await firstConnection(redis);
+  await firstConnection(redis, log);
   return {
     redis,
     keyPrefix,
@@ -85,25 +91,35 @@ export async function redisCounterStore(url: string, keyPrefix: string, log: Fas
     close: async () => {
       redis.removeAllListeners('error');
       redis.on('error', () => {});
+      // disconnect() closes the socket at once; quit() would wait for a reply a silent Redis never sends.
       redis.disconnect();
     },
   };
 }
 
 /**
- * Start-up waits for the first connection, at most CONNECT_TIMEOUT_MS: without it a new process
- * served its first requests before the client was ready, and each of those went uncounted (the
- * client queues nothing). Past the wait the process starts anyway, uncounted until Redis answers.
+ * Start-up waits for the first connection, at most START_WAIT_MS: a process that served before
+ * the client was ready would leave its first requests uncounted (the client queues nothing). Past
+ * the wait the process starts anyway, uncounted until Redis answers. The wait's start and, when
+ * Redis has not answered, its end are logged (counter_store_waiting, counter_store_start_without_redis).
  */
-async function firstConnection(redis: Redis): Promise<void> {
+async function firstConnection(redis: Redis, log: FastifyBaseLogger): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve) => {
-    const done = (): void => {
+    const connected = (): void => {
       clearTimeout(timer);
-      redis.off('ready', done);
       resolve();
     };
-    const timer = setTimeout(done, CONNECT_TIMEOUT_MS);
-    redis.once('ready', done);
+    const timer = setTimeout(() => {
+      redis.off('ready', connected);
+      log.warn(
+        { event: 'counter_store_start_without_redis', waitedMs: START_WAIT_MS },
+        'Redis did not answer within the start-up wait: the app starts, per-client counters are skipped until it answers',
+      );
+      resolve();
+    }, START_WAIT_MS);
+    redis.once('ready', connected);
+    // Logged once the timer runs, so anything timed from this line ends after the wait does.
+    log.info({ event: 'counter_store_waiting', maxWaitMs: START_WAIT_MS }, 'waiting for Redis before serving');
   });
 }

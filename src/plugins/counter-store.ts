@@ -1,6 +1,7 @@
 // Opens the per-client counter store (src/counters/counter-store.ts) once per app and closes it
-// with the app. With a Redis configured it does not wait for Redis to answer: the app starts, and
-// serves, with Redis down (counting is skipped until it answers).
+// with the app. With a Redis configured, start-up waits for Redis's first answer at most
+// START_WAIT_MS (1 s), then goes on without it: the app starts, and serves, with Redis down or
+// silent (counting is skipped until it answers). Closing does not wait for Redis.
 import fp from 'fastify-plugin';
 import { memoryCounterStore, redisCounterStore, type CounterStore } from '../counters/counter-store.js';
 

@@ -1,6 +1,7 @@
 // The Redis the counter tests use: TEST_REDIS_URL, else the machine's 127.0.0.1:6379. It may be
 // shared (other runs, other people), so every test uses a key prefix of its own and deletes it.
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import type { Test } from 'tap';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -60,4 +61,24 @@ export async function proxiedRedis(t: Test): Promise<{ proxy: TcpProxy; url: str
   url.hostname = '127.0.0.1';
   url.port = String(proxy.port);
   return { proxy, url: url.toString() };
+}
+
+/** A "Redis" that accepts connections and reads what it is sent but never answers, closed at teardown. */
+export async function silentRedis(t: Test): Promise<string> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.on('data', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
 }
