@@ -72,15 +72,15 @@ t.test('Better Auth tokens work end to end; a rotated key is accepted at once; a
         await ba.rotate();
         const rotated = await ba.token(cookie);
         t.not(kidOf(rotated), oldKid, 'the next token names the new key');
-        const started = performance.now();
         const after = await call(app, {
           method: 'POST',
           url: '/api/tasks',
           authorization: `Bearer ${rotated}`,
           body: { title: 'After rotation' },
         });
+        // How long a new kid may wait (the next JWKS fetch, JWKS_COOLDOWN_SECONDS) is a latency claim:
+        // test/auth/jwks-rotation.test.ts checks it, in test:slow (it needs a quiet machine).
         t.equal(after.statusCode, 201, 'the new key is accepted on the first try');
-        t.ok(performance.now() - started < 2_500, `within ${Math.round(performance.now() - started)} ms`);
         t.equal(
           (await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${fromEndpoint}` })).statusCode,
           200,

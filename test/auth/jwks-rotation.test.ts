@@ -1,7 +1,8 @@
 // Key rotation as Better Auth does it: it signs with the new key the moment it has rotated, so the
 // first token naming the new kid may arrive right after our last JWKS fetch. With the default
 // JWKS_COOLDOWN_SECONDS (1), such a token waits for the next fetch (at most about a second) and
-// verifies; a flood of made-up kids still costs at most one fetch a second.
+// verifies; a flood of made-up kids still costs at most one fetch a second. Its latency bounds under
+// load need a quiet machine: it runs in test:slow (package.json), not npm test.
 import { randomUUID } from 'node:crypto';
 import t, { type Test } from 'tap';
 import type { FastifyInstance } from 'fastify';

@@ -27,7 +27,7 @@ t.test('the defaults', async (t) => {
 
 t.test('1,000 clients behind one address, each with one expired token: all 401', async (t) => {
   const app = await build(t);
-  const started = Date.now();
+  const started = performance.now();
   const statuses = new Map<number, number>();
   for (let i = 0; i < 1000; i++) {
     // Expired a minute to a day ago, as a frontend's stale tokens are; every tenth client sends none yet.
@@ -38,7 +38,11 @@ t.test('1,000 clients behind one address, each with one expired token: all 401',
     const status = await fromNat(app, authorization);
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
   }
-  t.ok(Date.now() - started < 60_000, 'within one window (a minute)');
+  // What makes "never 429" mean something: more than the limit's worth of requests in one window.
+  // However slow the machine, the run spans `windows` windows, so one of them holds at least 1,000 / windows.
+  const { max, windowSeconds } = testConfig().authRateLimit!;
+  const windows = Math.ceil((performance.now() - started) / (windowSeconds * 1000));
+  t.ok(1000 / windows > max, `over ${max} of them within one window (${windows} window(s) spanned)`);
   t.same(Object.fromEntries(statuses), { 401: 1000 }, 'every client gets 401, never 429');
   // And each refreshed its token: all served.
   for (let i = 0; i < 1000; i += 100) {
