@@ -19,7 +19,7 @@ const CONNECT_TIMEOUT_MS = 1_000;
 /**
  * Start-up waits at most this long for Redis's first answer, on a timer of its own: ioredis's
  * connectTimeout ends at the TCP connection, so a Redis that accepts and never answers would
- * otherwise hold start-up for as long as ioredis keeps retrying.
+ * otherwise hold start-up until it answers.
  */
 export const START_WAIT_MS = 1_000;
 /** Reconnection back-off: 100 ms, 200 ms, … at most 1 s between attempts. */
@@ -119,7 +119,7 @@ async function firstConnection(redis: Redis, log: FastifyBaseLogger): Promise<vo
       resolve();
     }, START_WAIT_MS);
     redis.once('ready', connected);
-    // Logged once the timer runs, so anything timed from this line ends after the wait does.
+    // Logged after the timer is set: a timer of START_WAIT_MS started from this line fires after the wait ends.
     log.info({ event: 'counter_store_waiting', maxWaitMs: START_WAIT_MS }, 'waiting for Redis before serving');
   });
 }
