@@ -491,7 +491,8 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
         };
         /**
-         * @description Stable machine-readable error code; new codes may be added.
+         * @description Stable machine-readable error code; new codes may be added (`x-open-enum`:
+         *     a client treats a code it does not know by its HTTP status).
          *     `malformed_json` (400): the body is not valid JSON or not UTF-8.
          *     `bad_request` (400): the request itself is malformed.
          *     `request_timeout` (408), `uri_too_long` (414), `headers_too_large` (431):
