@@ -491,17 +491,20 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
         };
         /**
-         * @description Stable machine-readable error code; new codes may be added.
+         * @description Stable machine-readable error code; new codes may be added (`x-open-enum`:
+         *     a client treats a code it does not know by its HTTP status).
          *     `malformed_json` (400): the body is not valid JSON or not UTF-8.
          *     `bad_request` (400): the request itself is malformed.
          *     `request_timeout` (408), `uri_too_long` (414), `headers_too_large` (431):
          *     refused before routing.
+         *     `route_not_found` (404): no such path; `method_not_allowed` (405):
+         *     the path exists but not with this method (`Allow` lists its methods).
          *     `precondition_failed` (412), `idempotency_key_in_progress` (409),
          *     `idempotency_key_reused` (422): conditional requests and
          *     `Idempotency-Key` (`docs/CONCURRENCY.md`).
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "headers_too_large" | "internal_error" | "service_unavailable" | "overloaded" | "draining" | "precondition_failed" | "idempotency_key_reused" | "idempotency_key_in_progress";
+        ErrorCode: "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "request_timeout" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "headers_too_large" | "internal_error" | "service_unavailable" | "overloaded" | "draining" | "precondition_failed" | "idempotency_key_reused" | "idempotency_key_in_progress";
         FieldError: {
             /**
              * @description Where the offending value was (`header`, with the header's lower-case name as `field`).
@@ -515,6 +518,30 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description The path exists, but not with this method. `Allow` lists the methods
+         *     the path answers (`HEAD` wherever `GET` is one of them). Applied to
+         *     every path by `x-method-not-allowed`: a method a path does not list
+         *     has no operation to declare it on.
+         */
+        MethodNotAllowed: {
+            headers: {
+                Allow: components["headers"]["Allow"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "method_not_allowed",
+                 *       "detail": "This path does not answer this method; the Allow header lists the ones it does.",
+                 *       "status": 405,
+                 *       "title": "Method Not Allowed",
+                 *       "request_id": "6f1c2a8e-5d1b-4f4e-9a3b-2c7d8e9f0a1b"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiError"];
+            };
+        };
         /** @description The task. */
         TaskOk: {
             headers: {
@@ -1101,6 +1128,11 @@ export interface components {
          * @example true
          */
         "Idempotent-Replayed": "true";
+        /**
+         * @description The methods the path answers, comma-separated (RFC 9110, section 10.2.1).
+         * @example GET, HEAD, POST
+         */
+        Allow: string;
     };
     pathItems: never;
 }

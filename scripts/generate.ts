@@ -185,7 +185,7 @@ function responseSchemas(op: Operation): Record<string, Schema> {
 function withoutAnnotations(schema: Schema): Schema {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key === 'description' || key === 'examples') continue;
+    if (key === 'description' || key === 'examples' || key.startsWith('x-')) continue;
     if (key === 'properties') {
       out[key] = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, withoutAnnotations(v)]));
     } else if (key === 'items' && typeof value === 'object') {

@@ -47,9 +47,16 @@ export async function buildMockApp(options: { logger?: boolean } = {}): Promise<
         })),
       }),
     notFound: (_c: Context, requestId: string): Answer => apiError(404, 'route_not_found', 'Not Found', 'No such route.', requestId),
-    methodNotAllowed: (_c: Context, requestId: string): Answer =>
-      apiError(404, 'route_not_found', 'Not Found', 'No such route.', requestId),
+    // The path exists with other methods: 405 and the methods it has, as the real API answers.
+    methodNotAllowed: (c: Context, requestId: string): Answer => ({
+      ...apiError(405, 'method_not_allowed', 'Method Not Allowed', 'This path does not answer this method.', requestId),
+      headers: { allow: allowedMethods(c.request.path).join(', ') },
+    }),
   });
+  const allowedMethods = (path: string) =>
+    ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((method) =>
+      api.matchOperation({ method: method === 'HEAD' ? 'GET' : method, path, headers: {} }),
+    );
   await api.init();
 
   const app = Fastify({ logger: options.logger ?? false, genReqId: () => randomUUID() });

@@ -184,9 +184,11 @@ export async function assertMatchesContract(method: string, url: string, respons
   const operation = contract.matchOperation({ method, path, headers: {}, query });
   const status = response.statusCode;
   const where = `${method} ${url} → ${status}`;
-  if (!operation) {
-    // Not an operation of the contract: the answer must be the Error shape all the same.
-    if (status >= 400) checkBody(contract.validateResponse(response.json(), 'getTask', 404), where, 'Error shape');
+  // Not an operation of the contract, or its 405 (x-method-not-allowed: every path, no operation
+  // declares it): the answer must be the Error shape all the same.
+  if (!operation || status === 405) {
+    if (status >= 400 && response.body !== '') checkBody(contract.validateResponse(response.json(), 'getTask', 404), where, 'Error shape');
+    if (status === 405 && !response.headers.allow) throw new Error(`${where}: a 405 must carry Allow`);
     return;
   }
   const declared = (operation.responses ?? {})[String(status)] as { content?: object } | undefined;

@@ -2,10 +2,13 @@
 // the generated validators for params/query/body, the spec's response schemas for serialization
 // (nothing outside them is sent), authentication where the operation is secured, and the
 // handler named by its operationId. A missing or unknown handler stops start-up.
+// A method a path does not have is 405 with Allow (src/contract/allowed-methods.ts).
 import fp from 'fastify-plugin';
 import type { RouteHandlerMethod } from 'fastify';
 import { routes } from '../../generated/routes.js';
 import { validatorFor } from '../contract/validators.js';
+import { shadowedMethods } from '../contract/allowed-methods.js';
+import { methodNotAllowed } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,6 +36,18 @@ export default fp<ContractOptions>(
         ...(route.secured ? { onRequest: app.authenticate } : {}),
         config: { operationId: route.operationId },
         handler: handlers[route.operationId] as RouteHandlerMethod,
+      });
+    }
+    // Methods a more specific path lacks would reach a less specific one (`PUT /api/tasks/stats`
+    // would be `PUT /api/tasks/{task_id}`): they are that path's 405. Any other method on a known
+    // path reaches the not-found handler, which answers 405 too (src/plugins/errors.ts).
+    for (const { url, methods, allow } of shadowedMethods()) {
+      app.route({
+        method: methods,
+        url,
+        handler: async () => {
+          throw methodNotAllowed(allow);
+        },
       });
     }
   },

@@ -3,7 +3,8 @@
 // parser: JSON only (else 415), UTF-8 only (else 400, nothing stored).
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errorBody, serviceUnavailable, type ErrorCode, type FieldError } from '../errors.js';
+import { ApiError, errorBody, methodNotAllowed, serviceUnavailable, type ErrorCode, type FieldError } from '../errors.js';
+import { contractPathOf } from '../contract/allowed-methods.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { fieldErrors, summarize } from '../contract/field-errors.js';
 
@@ -42,10 +43,13 @@ export default fp(
       });
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      // The path is not repeated back: input is never echoed.
-      send(request, reply, new ApiError(404, 'route_not_found', 'There is no such route.')),
-    );
+    // A path the contract routes, asked with a method it does not route: 405 + Allow. Any other
+    // path: 404. The path is not repeated back: input is never echoed.
+    app.setNotFoundHandler((request, reply) => {
+      const known = contractPathOf(request.url);
+      if (known) return send(request, reply, methodNotAllowed(known.allow));
+      return send(request, reply, new ApiError(404, 'route_not_found', 'There is no such route.'));
+    });
 
     app.setErrorHandler((error: FastifyError, request, reply) =>
       send(request, reply, toApiError(error, request, app.initialConfig.bodyLimit)),

@@ -60,6 +60,10 @@ t.test('a request the contract rejects gets the 422 the real API would send', as
   const unknown = await app.inject({ method: 'GET', url: '/nope' });
   t.equal(unknown.statusCode, 404);
   t.equal(unknown.json().error, 'route_not_found');
+  const wrongMethod = await app.inject({ method: 'DELETE', url: '/api/tasks' });
+  t.equal(wrongMethod.statusCode, 405, 'a known path with a method it does not have: 405, as the real API');
+  t.equal(wrongMethod.headers.allow, 'GET, HEAD, POST');
+  t.equal(wrongMethod.json().error, 'method_not_allowed');
 });
 
 t.test('CORS lets a local frontend on any port call it, with a bearer token and JSON', async (t) => {
