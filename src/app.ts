@@ -7,7 +7,7 @@ import type { DatabaseTarget } from './db/connect.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import { jwksKeyLookup } from './auth/jwks.js';
 import { handlers } from './handlers.js';
-import errors, { answerFrameworkError, MAX_PARAM_LENGTH } from './plugins/errors.js';
+import errors, { answerFrameworkError } from './plugins/errors.js';
 import unreadBody from './plugins/unread-body.js';
 import { answerClientError } from './http/client-errors.js';
 import database from './plugins/database.js';
@@ -23,6 +23,7 @@ import { loggerOptions } from './logger.js';
 import { AccessLog } from './http/access-log.js';
 import idempotencySweeper from './plugins/idempotency-sweeper.js';
 import counterStore from './plugins/counter-store.js';
+import { DRAIN_IDLE_GRACE_MS, MAX_PARAM_LENGTH, PLUGIN_TIMEOUT_MS } from './limits.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -85,9 +86,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     logController: new AccessLog(),
     bodyLimit: config.bodyLimit,
     trustProxy: fastifyTrustProxy(config.trustProxy),
-    // Opening the embedded database (PGlite's WebAssembly start, its extensions, the migrations)
-    // takes seconds, well over Fastify's default 10 s per plugin on a busy machine.
-    pluginTimeout: 60_000,
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     // Timeouts and the header size limit are set on our own server (src/http/draining-server.ts),
     // whose close() leaves idle keep-alive connections to the drain plugin instead of cutting them.
     serverFactory: (handler) => createHttpServer(config.http, handler),
@@ -95,8 +94,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Fastify's own 503 while closing is not the contract's Error shape: requests that still arrive
     // on open connections during the drain are served, with Connection: close (src/plugins/drain.ts).
     return503OnClosing: false,
-    // User ids may be 255 characters (the contract's limit, checked with 422); the router's default
-    // of 100 would answer longer ones with 414 before validation.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's own failures (undecodable path, over-long parameter) and the HTTP parser's
     // (bad framing, huge headers, timeouts) answer in the contract's error shape too.
@@ -119,7 +116,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(errors);
   await app.register(unreadBody);
-  await app.register(drain, { idleGraceMs: Math.min(1_000, config.shutdownTimeoutMs / 4) });
+  await app.register(drain, { idleGraceMs: Math.min(DRAIN_IDLE_GRACE_MS, config.shutdownTimeoutMs / 4) });
   await app.register(cors, { origins: config.corsOrigins });
   await app.register(securityHeaders, { docsPrefix: '/docs' });
   await app.register(database, { target: overrides.database ?? databaseTarget(config), migrate: config.migrateOnStart });

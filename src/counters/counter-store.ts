@@ -11,13 +11,11 @@
 // ioredis is loaded only when a Redis is configured (about 6.5 MiB of a process that has none).
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
-
-/** A command to Redis that takes longer than this fails (and the request is not counted). */
-const COMMAND_TIMEOUT_MS = 250;
-/** A connection attempt that takes longer than this fails, and is retried. */
-const CONNECT_TIMEOUT_MS = 1_000;
-/** Reconnection back-off: 100 ms, 200 ms, … at most 1 s between attempts. */
-const MAX_RECONNECT_DELAY_MS = 1_000;
+import {
+  REDIS_COMMAND_TIMEOUT_MS as COMMAND_TIMEOUT_MS,
+  REDIS_CONNECT_TIMEOUT_MS as CONNECT_TIMEOUT_MS,
+  REDIS_MAX_RECONNECT_DELAY_MS as MAX_RECONNECT_DELAY_MS,
+} from '../limits.js';
 
 export interface CounterStoreStatus {
   readonly store: 'memory' | 'redis';

@@ -11,6 +11,7 @@ import { typeParsers } from './timestamps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { LazyDialect } from './lazy-dialect.js';
 import type { LentPGlite, PGliteImage, PGliteSource } from './pglite.js';
+import { DB_CONNECT_TIMEOUT_MS, DB_IDLE_TIMEOUT_MS, QUERY_TIMEOUT_MS } from '../limits.js';
 
 // The PostgreSQL dialect uses the adapter whose migration lock migrate.ts takes inside the migration
 // transaction (Kysely's own is session-level, unsafe through transaction pooling).
@@ -43,18 +44,14 @@ export interface ConnectOptions {
   queryTimeoutMs?: number | null;
 }
 
-/** The bound on every query the app sends (docs/OPERATIONS.md, timeouts). */
-export const QUERY_TIMEOUT_MS = 15_000;
-
 export function connect(target: DatabaseTarget, options: ConnectOptions = {}): DatabaseHandle {
   if (target.kind === 'postgres') {
     const poolOptions: pg.PoolConfig = {
       ...connectionOptions(target.url),
       max: target.poolMax,
       types: typeParsers,
-      // Fail fast when the server does not answer, so clients get a 503 instead of a hang.
-      connectionTimeoutMillis: 2_000,
-      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
+      idleTimeoutMillis: DB_IDLE_TIMEOUT_MS,
       // No `statement_timeout` here: pg would send it as a startup parameter, which PgBouncer and
       // Neon's pooler refuse ("unsupported startup parameter", every connection fails) and Neon's
       // proxy drops even on direct URLs. The bound this process enforces is query_timeout, a

@@ -5,6 +5,7 @@
 // each skips the rows another is deleting.
 import fp from 'fastify-plugin';
 import { deleteExpiredKeys } from '../idempotency/idempotency.repository.js';
+import { IDEMPOTENCY_SWEEP_BATCH_SIZE, IDEMPOTENCY_SWEEP_MAX_BATCHES } from '../limits.js';
 
 export interface IdempotencySweeperOptions {
   intervalMs?: number;
@@ -14,7 +15,7 @@ export interface IdempotencySweeperOptions {
 }
 
 export default fp<IdempotencySweeperOptions>(
-  async (app, { intervalMs = 60_000, batchSize = 1000, maxBatches = 10 }) => {
+  async (app, { intervalMs = 60_000, batchSize = IDEMPOTENCY_SWEEP_BATCH_SIZE, maxBatches = IDEMPOTENCY_SWEEP_MAX_BATCHES }) => {
     let running: Promise<void> | undefined;
     const sweep = async () => {
       try {

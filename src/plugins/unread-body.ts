@@ -7,9 +7,7 @@
 // time it may take.)
 import fp from 'fastify-plugin';
 import type { IncomingMessage } from 'node:http';
-
-/** How much of an unread body is read and discarded after the answer before the connection is cut. */
-export const UNREAD_BODY_DRAIN_BYTES = 8 * 1024 * 1024;
+import { UNREAD_BODY_DRAIN_BYTES } from '../limits.js';
 
 export default fp(
   async (app) => {
