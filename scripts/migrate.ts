@@ -18,14 +18,7 @@ if (!['status', 'up', 'down', 'latest', 'to', 'online'].includes(command) || (co
   process.exit(2);
 }
 
-const env = environment();
-const database = databaseTarget(
-  loadConfig({
-    ...env,
-    NODE_ENV: env.NODE_ENV === 'production' ? 'production' : 'development',
-    BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET || 'unused-by-migrations',
-  }),
-);
+const database = databaseTarget(loadConfig(environment(), { verifiesTokens: false }));
 // No query timeout: an index build on a large table takes minutes (the app's 15 s would roll it back).
 const { db } = connect(database, { queryTimeoutMs: null });
 try {

@@ -6,6 +6,7 @@ import envSchema from 'env-schema';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { betterAuthJwksUrl, betterAuthOrigin } from './auth/better-auth-url.js';
 import { looksPooled } from './db/prepared-statements.js';
+import { loadOrCreateDevSecret } from './auth/dev-token.js';
 
 /** Fastify's `trustProxy`: off, a hop count, or the proxies' addresses/CIDRs (never `true`: a client could pick its own address). */
 export type TrustProxy = false | number | readonly string[];
@@ -119,8 +120,43 @@ function parseTrustProxy(value: string): TrustProxy {
   return entries;
 }
 
-/** Validates the environment into a Config; throws ConfigError with a one-line reason. */
-export function loadConfig(env: Record<string, string | undefined>) {
+export interface LoadOptions {
+  /** False for processes that verify no tokens (the worker, migrations): no secret or JWKS is then required in production. */
+  verifiesTokens?: boolean;
+  /**
+   * Outside production without BETTER_AUTH_SECRET, the HS256 secret is the development secret kept in
+   * DATA_DIR/dev-secret (generated there on first use): `npm start` and `npm run token` ask for it.
+   */
+  devSecret?: boolean;
+}
+
+/** The development secret in use, for the server's warning and demo token: where it is kept, and whether it was just made. */
+export interface DevSecretSource {
+  readonly file: string;
+  readonly created: boolean;
+}
+
+/** The HS256 secret: BETTER_AUTH_SECRET, else (when asked, outside production) the development secret. */
+function hs256Secret(raw: Env, jwksUrl: string | undefined, options: LoadOptions): { secret?: string; devSecret?: DevSecretSource } {
+  if (raw.NODE_ENV === 'production') {
+    if (options.verifiesTokens === false) return { secret: raw.BETTER_AUTH_SECRET };
+    if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
+      throw new ConfigError(
+        'refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)',
+      );
+    }
+    if (raw.BETTER_AUTH_SECRET && Buffer.byteLength(raw.BETTER_AUTH_SECRET) < 32) {
+      throw new ConfigError('refusing to start in production with a BETTER_AUTH_SECRET shorter than 32 bytes');
+    }
+    return { secret: raw.BETTER_AUTH_SECRET };
+  }
+  if (raw.BETTER_AUTH_SECRET || !options.devSecret) return { secret: raw.BETTER_AUTH_SECRET };
+  const dev = loadOrCreateDevSecret(raw.DATA_DIR);
+  return { secret: dev.secret, devSecret: { file: dev.file, created: dev.created } };
+}
+
+/** Validates the environment into the final Config (nothing is filled in later); throws ConfigError with a one-line reason. */
+export function loadConfig(env: Record<string, string | undefined>, options: LoadOptions = {}) {
   let raw: Env;
   try {
     // Only `env` is read: env-schema would otherwise merge process.env under it (empty strings included).
@@ -158,16 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>) {
   // Unset: 2 s, or half the shutdown timeout when that is shorter (so a short SHUTDOWN_TIMEOUT_SECONDS still drains).
   const drainDelaySeconds = raw.DRAIN_DELAY_SECONDS ?? Math.min(2, raw.SHUTDOWN_TIMEOUT_SECONDS / 2);
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY);
-  if (raw.NODE_ENV === 'production') {
-    if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
-      throw new ConfigError(
-        'refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)',
-      );
-    }
-    if (raw.BETTER_AUTH_SECRET && Buffer.byteLength(raw.BETTER_AUTH_SECRET) < 32) {
-      throw new ConfigError('refusing to start in production with a BETTER_AUTH_SECRET shorter than 32 bytes');
-    }
-  }
+  const { secret, devSecret } = hs256Secret(raw, jwksUrl, options);
 
   return {
     nodeEnv: raw.NODE_ENV,
@@ -202,8 +229,10 @@ export function loadConfig(env: Record<string, string | undefined>) {
       .map((o) => o.trim())
       .filter(Boolean),
     auth: {
-      /** The HS256 secret, if any. */
-      secret: raw.BETTER_AUTH_SECRET,
+      /** The HS256 secret, if any: BETTER_AUTH_SECRET, or the development secret (LoadOptions.devSecret). */
+      secret,
+      /** Set when `secret` is the development secret. */
+      devSecret,
       /** Better Auth's origin (BETTER_AUTH_URL normalised as Better Auth does): the `iss`/`aud` of its tokens. */
       betterAuthUrl,
       issuer: raw.JWT_ISSUER,
