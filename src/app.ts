@@ -14,7 +14,7 @@ import database from './plugins/database.js';
 import auth from './plugins/auth.js';
 import cors from './plugins/cors.js';
 import securityHeaders from './plugins/security-headers.js';
-import docs from './plugins/docs.js';
+import docs, { DOCS_PREFIX } from './plugins/docs.js';
 import drain from './plugins/drain.js';
 import loadShedding from './plugins/load-shedding.js';
 import { createHttpServer } from './http/draining-server.js';
@@ -114,14 +114,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const verifier = tokenVerifier(config, (error) => app.log.warn({ err: error }, 'could not refresh the JWKS; known keys stay in use'));
 
+  // Each plugin declares the plugins it must follow (fastify-plugin `dependencies`, `decorators`):
+  // an order that breaks one fails at start-up.
   await app.register(errors);
   await app.register(unreadBody);
   await app.register(drain, { idleGraceMs: Math.min(DRAIN_IDLE_GRACE_MS, config.shutdownTimeoutMs / 4) });
   await app.register(cors, { origins: config.corsOrigins });
-  await app.register(securityHeaders, { docsPrefix: '/docs' });
+  await app.register(securityHeaders, { docsPrefix: DOCS_PREFIX });
   await app.register(database, { target: overrides.database ?? databaseTarget(config), migrate: config.migrateOnStart });
-  // After the database: opening it (PGlite compiles WebAssembly, migrations run) blocks the event
-  // loop, and that start-up work must not count as overload in the first sample.
   if (config.overloadMaxEventLoopDelayMs !== null) {
     await app.register(loadShedding, {
       maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs,

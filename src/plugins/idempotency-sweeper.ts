@@ -39,5 +39,5 @@ export default fp<IdempotencySweeperOptions>(
       await running;
     });
   },
-  { name: 'idempotency-sweeper', dependencies: ['database'] },
+  { name: 'idempotency-sweeper', dependencies: ['database'], decorators: { fastify: ['db'] } },
 );

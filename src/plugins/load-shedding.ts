@@ -36,5 +36,7 @@ export default fp<LoadSheddingOptions>(
       },
     });
   },
-  { name: 'load-shedding', dependencies: ['errors'] },
+  // After the database: opening it (PGlite compiles WebAssembly, migrations run) blocks the event
+  // loop, and that start-up work must not count as overload. Its 503 is the errors plugin's shape.
+  { name: 'load-shedding', dependencies: ['errors', 'database'] },
 );

@@ -16,7 +16,7 @@ export default fp(
       // Injected requests (tests) have no socket; a body already read has nothing left to drain.
       if (raw.socket && !raw.complete && !raw.readableEnded) {
         // Fastify asks for `Connection: close` after a body it could not read; closing is what resets.
-        // (While shutting down, the drain plugin, registered after this one, sets it again.)
+        // (While shutting down, the drain plugin, which depends on this one, sets it again.)
         reply.removeHeader('connection');
         drain(raw);
       }
