@@ -21,7 +21,7 @@ import { createHttpServer } from './http/draining-server.js';
 import contract from './plugins/contract.js';
 import { loggerOptions } from './logger.js';
 import { AccessLog } from './http/access-log.js';
-import idempotencySweeper from './plugins/idempotency-sweeper.js';
+import backgroundJobs from './plugins/background-jobs.js';
 import counterStore from './plugins/counter-store.js';
 import { DRAIN_IDLE_GRACE_MS, MAX_PARAM_LENGTH, PLUGIN_TIMEOUT_MS } from './limits.js';
 
@@ -128,7 +128,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ...(overrides.overloadSampleIntervalMs ? { sampleIntervalMs: overrides.overloadSampleIntervalMs } : {}),
     });
   }
-  await app.register(idempotencySweeper);
+  if (config.jobs.workers === 'embedded') await app.register(backgroundJobs, { periods: config.jobs.periods });
   await app.register(counterStore, { redis: config.redis });
   await app.register(auth, { verifier, rateLimit: config.authRateLimit });
   await app.register(docs);

@@ -57,6 +57,8 @@ const schema = {
     REDIS_KEY_PREFIX: { type: 'string', minLength: 1, maxLength: 200, default: 'todo-api:' },
     TRUST_PROXY: { type: 'string', default: 'false' },
     DRAIN_DELAY_SECONDS: { type: 'number', minimum: 0, maximum: 300 },
+    WORKERS: { type: 'string', enum: ['embedded', 'external'], default: 'embedded' },
+    IDEMPOTENCY_SWEEP_INTERVAL_SECONDS: { type: 'number', minimum: 0.1, maximum: 86400, default: 60 },
   },
 } as const satisfies JSONSchema;
 
@@ -195,6 +197,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const drainDelaySeconds = raw.DRAIN_DELAY_SECONDS ?? Math.min(2, raw.SHUTDOWN_TIMEOUT_SECONDS / 2);
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY);
   const { secret, devSecret } = hs256Secret(raw, jwksUrl, options);
+  if (raw.WORKERS === 'external' && !raw.DATABASE_URL) {
+    throw new ConfigError(
+      'WORKERS=external needs DATABASE_URL: the embedded database opens in one process only, so a worker could not share it',
+    );
+  }
 
   return {
     nodeEnv: raw.NODE_ENV,
@@ -254,5 +261,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     trustProxy,
     /** On SIGTERM (not SIGINT), /ready answers 503 for this long before the listener closes, so a balancer stops routing first. */
     drainDelayMs: Math.round(drainDelaySeconds * 1000),
+    /** Periodic jobs (src/jobs/): run inside the API process (embedded) or only by `npm run worker` processes (external). */
+    jobs: {
+      workers: raw.WORKERS,
+      /** How often each job runs, once per period across all processes. */
+      periods: { idempotencySweepMs: Math.round(raw.IDEMPOTENCY_SWEEP_INTERVAL_SECONDS * 1000) },
+    },
   };
 }

@@ -86,3 +86,14 @@ export const IDEMPOTENCY_SWEEP_BATCH_SIZE = 1_000;
 
 /** Batches per sweep at most, so a backlog is worked off over several periods. */
 export const IDEMPOTENCY_SWEEP_MAX_BATCHES = 10;
+
+// --- Periodic jobs (src/jobs/periodic.ts) -----------------------------------------------------
+
+/** At shutdown a running job is told to stop and awaited this long at most, well within SHUTDOWN_TIMEOUT_SECONDS' default 10 s. */
+export const JOB_STOP_WAIT_MS = 5_000;
+
+/** Processes claim each period up to this long (at most a tenth of the period) after it begins, so they do not all collide at once. */
+export const JOB_CLAIM_JITTER_MS = 250;
+
+/** job_runs keeps this many periods of each job (a day of a one-minute job), then forgets them. */
+export const JOB_RUN_HISTORY_PERIODS = 1_440;

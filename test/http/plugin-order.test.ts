@@ -10,7 +10,7 @@ import docs, { DOCS_PREFIX } from '../../src/plugins/docs.js';
 import loadShedding from '../../src/plugins/load-shedding.js';
 import auth from '../../src/plugins/auth.js';
 import contract from '../../src/plugins/contract.js';
-import idempotencySweeper from '../../src/plugins/idempotency-sweeper.js';
+import backgroundJobs from '../../src/plugins/background-jobs.js';
 import { handlers } from '../../src/handlers.js';
 
 type Registration = [plugin: FastifyPluginCallback<never>, options?: unknown];
@@ -52,10 +52,10 @@ const cases: Array<{
   },
   { name: 'contract before auth', before: [[errors]], plugin: [contract, { handlers }], fails: /'authenticate' required by 'contract'/ },
   {
-    name: 'the idempotency sweeper before the database',
+    name: 'the background jobs before the database',
     before: [],
-    plugin: [idempotencySweeper],
-    fails: /'db' required by 'idempotency-sweeper'/,
+    plugin: [backgroundJobs, { periods: { idempotencySweepMs: 60_000 } }],
+    fails: /'db' required by 'background-jobs'/,
   },
 ];
 
