@@ -4,8 +4,7 @@
 //   (columns, batched backfill, CREATE INDEX CONCURRENTLY), before `latest` records it. docs/OPERATIONS.md.
 // Uses the same configuration as the server (DATABASE_URL, else the embedded database under DATA_DIR).
 import { environment, loadConfig } from '../src/config.js';
-import { databaseTarget } from '../src/app.js';
-import { connect, describeTarget } from '../src/db/connect.js';
+import { connect, databaseTarget, describeTarget } from '../src/db/connect.js';
 import { ensureSucceeded, migrator } from '../src/db/migrate.js';
 import { onlineSteps } from '../src/db/migrations/2026_12_01_0001_task_fields.js';
 import { onlineSteps as shortSearchOnlineSteps } from '../src/db/migrations/2026_12_02_0001_short_search.js';

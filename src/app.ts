@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import type { DatabaseTarget } from './db/connect.js';
+import { databaseTarget, type DatabaseTarget } from './db/connect.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import { jwksKeyLookup } from './auth/jwks.js';
 import { handlers } from './handlers.js';
@@ -34,18 +34,6 @@ export interface AppOverrides {
   database?: DatabaseTarget;
   /** How often the event-loop delay is sampled for load shedding (default 1 s; tests use a short one). */
   overloadSampleIntervalMs?: number;
-}
-
-export function databaseTarget(config: Config): DatabaseTarget {
-  return config.databaseUrl
-    ? {
-        kind: 'postgres',
-        url: config.databaseUrl,
-        poolMax: config.dbPoolMax,
-        queueMax: config.dbPoolQueueMax,
-        preparedStatements: config.dbPreparedStatements,
-      }
-    : { kind: 'pglite', dataDir: config.dataDir };
 }
 
 /** HS256 when a secret is set, JWKS when a URL is; both may be on, each with its own algorithms. */

@@ -155,3 +155,15 @@ t.test('processes that verify no tokens (worker, migrations) load production con
     'the API process still refuses',
   );
 });
+
+t.test('WORKERS: embedded by default; external needs PostgreSQL; the sweep period in seconds', async (t) => {
+  const defaults = loadConfig({});
+  t.equal(defaults.jobs.workers, 'embedded', 'npm start alone runs the jobs');
+  t.equal(defaults.jobs.periods.idempotencySweepMs, 60_000);
+  t.equal(loadConfig({ DATABASE_URL: 'postgres://db/app' }).jobs.workers, 'embedded', 'on PostgreSQL too');
+  const external = loadConfig({ DATABASE_URL: 'postgres://db/app', WORKERS: 'external', IDEMPOTENCY_SWEEP_INTERVAL_SECONDS: '0.5' });
+  t.equal(external.jobs.workers, 'external');
+  t.equal(external.jobs.periods.idempotencySweepMs, 500);
+  t.throws(() => loadConfig({ WORKERS: 'external' }), { name: 'ConfigError', message: /WORKERS=external needs DATABASE_URL/ });
+  t.throws(() => loadConfig({ WORKERS: 'sometimes' }), { name: 'ConfigError' });
+});

@@ -7,6 +7,7 @@ import { BoundedPool } from './bounded-pool.js';
 import { useNamedStatements } from './prepared-statements.js';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
+import type { Config } from '../config.js';
 import { typeParsers } from './timestamps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { LazyDialect } from './lazy-dialect.js';
@@ -27,6 +28,21 @@ export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null; preparedStatements?: boolean }
   /** `dataDir: undefined` keeps the embedded database in memory (tests), started from `image` when given, or on the `lent` instance. */
   | { kind: 'pglite'; dataDir: string | undefined; image?: PGliteImage; lent?: LentPGlite };
+
+/** The configured database: PostgreSQL at DATABASE_URL, else the embedded one under DATA_DIR. */
+export function databaseTarget(
+  config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbPoolQueueMax' | 'dbPreparedStatements' | 'dataDir'>,
+): DatabaseTarget {
+  return config.databaseUrl
+    ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        poolMax: config.dbPoolMax,
+        queueMax: config.dbPoolQueueMax,
+        preparedStatements: config.dbPreparedStatements,
+      }
+    : { kind: 'pglite', dataDir: config.dataDir };
+}
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
