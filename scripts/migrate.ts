@@ -4,8 +4,7 @@
 //   (columns, batched backfill, CREATE INDEX CONCURRENTLY), before `latest` records it. docs/OPERATIONS.md.
 // Uses the same configuration as the server (DATABASE_URL, else the embedded database under DATA_DIR).
 import { environment, loadConfig } from '../src/config.js';
-import { databaseTarget } from '../src/app.js';
-import { connect, describeTarget } from '../src/db/connect.js';
+import { connect, databaseTarget, describeTarget } from '../src/db/connect.js';
 import { ensureSucceeded, migrator } from '../src/db/migrate.js';
 import { onlineSteps } from '../src/db/migrations/2026_12_01_0001_task_fields.js';
 import { onlineSteps as shortSearchOnlineSteps } from '../src/db/migrations/2026_12_02_0001_short_search.js';
@@ -18,14 +17,7 @@ if (!['status', 'up', 'down', 'latest', 'to', 'online'].includes(command) || (co
   process.exit(2);
 }
 
-const env = environment();
-const database = databaseTarget(
-  loadConfig({
-    ...env,
-    NODE_ENV: env.NODE_ENV === 'production' ? 'production' : 'development',
-    BETTER_AUTH_SECRET: env.BETTER_AUTH_SECRET || 'unused-by-migrations',
-  }),
-);
+const database = databaseTarget(loadConfig(environment(), { verifiesTokens: false }));
 // No query timeout: an index build on a large table takes minutes (the app's 15 s would roll it back).
 const { db } = connect(database, { queryTimeoutMs: null });
 try {

@@ -3,7 +3,7 @@
 // secret that `npm start` generated under DATA_DIR when no secret is configured.
 import { parseArgs } from 'node:util';
 import { environment, loadConfig } from '../src/config.js';
-import { loadOrCreateDevSecret, mintToken } from '../src/auth/dev-token.js';
+import { mintToken } from '../src/auth/dev-token.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -16,6 +16,5 @@ if (!sub || !(hours > 0)) {
   process.exit(2);
 }
 
-const config = loadConfig({ ...environment(), NODE_ENV: 'development' });
-const secret = config.auth.secret ?? loadOrCreateDevSecret(config.dataDir).secret;
-console.log(mintToken(secret, { sub, ...(values.email ? { email: values.email } : {}) }, Math.round(hours * 3600)));
+const config = loadConfig({ ...environment(), NODE_ENV: 'development' }, { devSecret: true });
+console.log(mintToken(config.auth.secret!, { sub, ...(values.email ? { email: values.email } : {}) }, Math.round(hours * 3600)));

@@ -3,26 +3,27 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import type { DatabaseTarget } from './db/connect.js';
+import { databaseTarget, type DatabaseTarget } from './db/connect.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import { jwksKeyLookup } from './auth/jwks.js';
 import { handlers } from './handlers.js';
-import errors, { answerFrameworkError, MAX_PARAM_LENGTH } from './plugins/errors.js';
+import errors, { answerFrameworkError } from './plugins/errors.js';
 import unreadBody from './plugins/unread-body.js';
 import { answerClientError } from './http/client-errors.js';
 import database from './plugins/database.js';
 import auth from './plugins/auth.js';
 import cors from './plugins/cors.js';
 import securityHeaders from './plugins/security-headers.js';
-import docs from './plugins/docs.js';
+import docs, { DOCS_PREFIX } from './plugins/docs.js';
 import drain from './plugins/drain.js';
 import loadShedding from './plugins/load-shedding.js';
 import { createHttpServer } from './http/draining-server.js';
 import contract from './plugins/contract.js';
 import { loggerOptions } from './logger.js';
 import { AccessLog } from './http/access-log.js';
-import idempotencySweeper from './plugins/idempotency-sweeper.js';
+import backgroundJobs from './plugins/background-jobs.js';
 import counterStore from './plugins/counter-store.js';
+import { DRAIN_IDLE_GRACE_MS, MAX_PARAM_LENGTH, PLUGIN_TIMEOUT_MS } from './limits.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -33,18 +34,6 @@ export interface AppOverrides {
   database?: DatabaseTarget;
   /** How often the event-loop delay is sampled for load shedding (default 1 s; tests use a short one). */
   overloadSampleIntervalMs?: number;
-}
-
-export function databaseTarget(config: Config): DatabaseTarget {
-  return config.databaseUrl
-    ? {
-        kind: 'postgres',
-        url: config.databaseUrl,
-        poolMax: config.dbPoolMax,
-        queueMax: config.dbPoolQueueMax,
-        preparedStatements: config.dbPreparedStatements,
-      }
-    : { kind: 'pglite', dataDir: config.dataDir };
 }
 
 /** HS256 when a secret is set, JWKS when a URL is; both may be on, each with its own algorithms. */
@@ -85,9 +74,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     logController: new AccessLog(),
     bodyLimit: config.bodyLimit,
     trustProxy: fastifyTrustProxy(config.trustProxy),
-    // Opening the embedded database (PGlite's WebAssembly start, its extensions, the migrations)
-    // takes seconds, well over Fastify's default 10 s per plugin on a busy machine.
-    pluginTimeout: 60_000,
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     // Timeouts and the header size limit are set on our own server (src/http/draining-server.ts),
     // whose close() leaves idle keep-alive connections to the drain plugin instead of cutting them.
     serverFactory: (handler) => createHttpServer(config.http, handler),
@@ -95,8 +82,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Fastify's own 503 while closing is not the contract's Error shape: requests that still arrive
     // on open connections during the drain are served, with Connection: close (src/plugins/drain.ts).
     return503OnClosing: false,
-    // User ids may be 255 characters (the contract's limit, checked with 422); the router's default
-    // of 100 would answer longer ones with 414 before validation.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's own failures (undecodable path, over-long parameter) and the HTTP parser's
     // (bad framing, huge headers, timeouts) answer in the contract's error shape too.
@@ -117,21 +102,21 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const verifier = tokenVerifier(config, (error) => app.log.warn({ err: error }, 'could not refresh the JWKS; known keys stay in use'));
 
+  // Each plugin declares the plugins it must follow (fastify-plugin `dependencies`, `decorators`):
+  // an order that breaks one fails at start-up.
   await app.register(errors);
   await app.register(unreadBody);
-  await app.register(drain, { idleGraceMs: Math.min(1_000, config.shutdownTimeoutMs / 4) });
+  await app.register(drain, { idleGraceMs: Math.min(DRAIN_IDLE_GRACE_MS, config.shutdownTimeoutMs / 4) });
   await app.register(cors, { origins: config.corsOrigins });
-  await app.register(securityHeaders, { docsPrefix: '/docs' });
+  await app.register(securityHeaders, { docsPrefix: DOCS_PREFIX });
   await app.register(database, { target: overrides.database ?? databaseTarget(config), migrate: config.migrateOnStart });
-  // After the database: opening it (PGlite compiles WebAssembly, migrations run) blocks the event
-  // loop, and that start-up work must not count as overload in the first sample.
   if (config.overloadMaxEventLoopDelayMs !== null) {
     await app.register(loadShedding, {
       maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs,
       ...(overrides.overloadSampleIntervalMs ? { sampleIntervalMs: overrides.overloadSampleIntervalMs } : {}),
     });
   }
-  await app.register(idempotencySweeper);
+  if (config.jobs.workers === 'embedded') await app.register(backgroundJobs, { periods: config.jobs.periods });
   await app.register(counterStore, { redis: config.redis });
   await app.register(auth, { verifier, rateLimit: config.authRateLimit });
   await app.register(docs);

@@ -3,65 +3,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import envSchema from 'env-schema';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { betterAuthJwksUrl, betterAuthOrigin } from './auth/better-auth-url.js';
 import { looksPooled } from './db/prepared-statements.js';
+import { loadOrCreateDevSecret } from './auth/dev-token.js';
 
 /** Fastify's `trustProxy`: off, a hop count, or the proxies' addresses/CIDRs (never `true`: a client could pick its own address). */
 export type TrustProxy = false | number | readonly string[];
 
-export interface Config {
-  readonly nodeEnv: 'development' | 'production' | 'test';
-  readonly host: string;
-  readonly port: number;
-  readonly logLevel: string;
-  /** pretty: human-readable lines (pino-pretty); json: one JSON object per line; auto: pretty on a terminal in development (src/logger.ts). */
-  readonly logFormat: 'pretty' | 'json' | 'auto';
-  /** A PostgreSQL URL; absent means the embedded database (PGlite) under `dataDir`. */
-  readonly databaseUrl: string | undefined;
-  readonly dataDir: string;
-  readonly dbPoolMax: number;
-  readonly migrateOnStart: boolean;
-  readonly bodyLimit: number;
-  /** Requests waiting for a pooled PostgreSQL connection beyond this many fail at once with 503 (null: unbounded). */
-  readonly dbPoolQueueMax: number | null;
-  /** Named prepared statements on PostgreSQL (DB_PREPARED_STATEMENTS; `auto`: on unless the URL looks pooled). */
-  readonly dbPreparedStatements: boolean;
-  /** HTTP server timeouts, in milliseconds (src/http/draining-server.ts). */
-  readonly http: {
-    readonly requestTimeoutMs: number;
-    readonly headersTimeoutMs: number;
-    readonly keepAliveTimeoutMs: number;
-  };
-  /** SIGTERM/SIGINT: in-flight requests get this long to finish before the process exits anyway (exit 1). */
-  readonly shutdownTimeoutMs: number;
-  /** Mean event-loop delay above which requests are shed with 503 `overloaded` (null: off). */
-  readonly overloadMaxEventLoopDelayMs: number | null;
-  readonly corsOrigins: readonly string[];
-  readonly auth: {
-    /** HS256 secret; in development a generated one is filled in by the server when absent. */
-    readonly secret: string | undefined;
-    /** Better Auth's origin (BETTER_AUTH_URL normalised as Better Auth does): the `iss`/`aud` of its tokens. */
-    readonly betterAuthUrl: string | undefined;
-    readonly issuer: string | undefined;
-    readonly audience: string | undefined;
-    /** Clock skew accepted on exp/nbf: an auth server whose clock runs ahead issues tokens "from the future". */
-    readonly clockToleranceSeconds: number;
-    /** Better Auth's JWKS (asymmetric tokens); undefined when neither JWKS_URL nor BETTER_AUTH_URL is set. */
-    readonly jwksUrl: string | undefined;
-    /** Asymmetric algorithms accepted from the JWKS. */
-    readonly jwksAlgorithms: readonly string[];
-    /** The JWKS is fetched at most once per this many seconds; an unknown `kid` waits for the next fetch. */
-    readonly jwksCooldownSeconds: number;
-  };
-  /** Repeated failed signature checks from one client address get 429 (null: off). */
-  readonly authRateLimit: { readonly max: number; readonly windowSeconds: number } | null;
-  /** Shared per-client counters in Redis (null: in this process's memory). */
-  readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
-  /** Which proxies' X-Forwarded-For is believed for request.ip (limits, logs). */
-  readonly trustProxy: TrustProxy;
-  /** On SIGTERM (not SIGINT), /ready answers 503 for this long before the listener closes, so a balancer stops routing first. */
-  readonly drainDelayMs: number;
-}
+/** Deeply read-only: the configuration is never changed after it is loaded. */
+type Immutable<T> = T extends (infer E)[] ? readonly Immutable<E>[] : T extends object ? { readonly [K in keyof T]: Immutable<T[K]> } : T;
+
+/** What the rest of the code gets: the shape of what loadConfig() returns, so each variable is mapped in one place. */
+export type Config = Immutable<ReturnType<typeof loadConfig>>;
 
 /** A configuration problem, reported as one line before the process exits. */
 export class ConfigError extends Error {
@@ -103,43 +57,13 @@ const schema = {
     REDIS_KEY_PREFIX: { type: 'string', minLength: 1, maxLength: 200, default: 'todo-api:' },
     TRUST_PROXY: { type: 'string', default: 'false' },
     DRAIN_DELAY_SECONDS: { type: 'number', minimum: 0, maximum: 300 },
+    WORKERS: { type: 'string', enum: ['embedded', 'external'], default: 'embedded' },
+    IDEMPOTENCY_SWEEP_INTERVAL_SECONDS: { type: 'number', minimum: 0.1, maximum: 86400, default: 60 },
   },
-} as const;
+} as const satisfies JSONSchema;
 
-interface Env {
-  NODE_ENV: Config['nodeEnv'];
-  HOST: string;
-  PORT: number;
-  LOG_LEVEL: string;
-  LOG_FORMAT: Config['logFormat'];
-  DATABASE_URL?: string;
-  DATA_DIR: string;
-  DB_POOL_MAX: number;
-  MIGRATE_ON_START?: boolean;
-  BODY_LIMIT: number;
-  DB_POOL_QUEUE_MAX: number;
-  DB_PREPARED_STATEMENTS: 'auto' | 'on' | 'off';
-  REQUEST_TIMEOUT_SECONDS: number;
-  HEADERS_TIMEOUT_SECONDS: number;
-  KEEP_ALIVE_TIMEOUT_SECONDS: number;
-  SHUTDOWN_TIMEOUT_SECONDS: number;
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number;
-  CORS_ORIGINS: string;
-  BETTER_AUTH_SECRET?: string;
-  BETTER_AUTH_URL?: string;
-  JWT_ISSUER?: string;
-  JWT_AUDIENCE?: string;
-  JWT_CLOCK_TOLERANCE_SECONDS: number;
-  JWKS_URL?: string;
-  JWT_ALGORITHMS: string;
-  JWKS_COOLDOWN_SECONDS: number;
-  AUTH_RATE_LIMIT_MAX: number;
-  AUTH_RATE_LIMIT_WINDOW_SECONDS: number;
-  REDIS_URL?: string;
-  REDIS_KEY_PREFIX: string;
-  TRUST_PROXY: string;
-  DRAIN_DELAY_SECONDS?: number;
-}
+/** The validated environment: its type is the schema's own (defaulted variables are always present). */
+type Env = FromSchema<typeof schema>;
 
 const ASYMMETRIC_ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
 
@@ -198,8 +122,43 @@ function parseTrustProxy(value: string): TrustProxy {
   return entries;
 }
 
-/** Validates the environment into a Config; throws ConfigError with a one-line reason. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export interface LoadOptions {
+  /** False for processes that verify no tokens (the worker, migrations): no secret or JWKS is then required in production. */
+  verifiesTokens?: boolean;
+  /**
+   * Outside production without BETTER_AUTH_SECRET, the HS256 secret is the development secret kept in
+   * DATA_DIR/dev-secret (generated there on first use): `npm start` and `npm run token` ask for it.
+   */
+  devSecret?: boolean;
+}
+
+/** The development secret in use, for the server's warning and demo token: where it is kept, and whether it was just made. */
+export interface DevSecretSource {
+  readonly file: string;
+  readonly created: boolean;
+}
+
+/** The HS256 secret: BETTER_AUTH_SECRET, else (when asked, outside production) the development secret. */
+function hs256Secret(raw: Env, jwksUrl: string | undefined, options: LoadOptions): { secret?: string; devSecret?: DevSecretSource } {
+  if (raw.NODE_ENV === 'production') {
+    if (options.verifiesTokens === false) return { secret: raw.BETTER_AUTH_SECRET };
+    if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
+      throw new ConfigError(
+        'refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)',
+      );
+    }
+    if (raw.BETTER_AUTH_SECRET && Buffer.byteLength(raw.BETTER_AUTH_SECRET) < 32) {
+      throw new ConfigError('refusing to start in production with a BETTER_AUTH_SECRET shorter than 32 bytes');
+    }
+    return { secret: raw.BETTER_AUTH_SECRET };
+  }
+  if (raw.BETTER_AUTH_SECRET || !options.devSecret) return { secret: raw.BETTER_AUTH_SECRET };
+  const dev = loadOrCreateDevSecret(raw.DATA_DIR);
+  return { secret: dev.secret, devSecret: { file: dev.file, created: dev.created } };
+}
+
+/** Validates the environment into the final Config (nothing is filled in later); throws ConfigError with a one-line reason. */
+export function loadConfig(env: Record<string, string | undefined>, options: LoadOptions = {}) {
   let raw: Env;
   try {
     // Only `env` is read: env-schema would otherwise merge process.env under it (empty strings included).
@@ -237,15 +196,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // Unset: 2 s, or half the shutdown timeout when that is shorter (so a short SHUTDOWN_TIMEOUT_SECONDS still drains).
   const drainDelaySeconds = raw.DRAIN_DELAY_SECONDS ?? Math.min(2, raw.SHUTDOWN_TIMEOUT_SECONDS / 2);
   const trustProxy = parseTrustProxy(raw.TRUST_PROXY);
-  if (raw.NODE_ENV === 'production') {
-    if (!raw.BETTER_AUTH_SECRET && !jwksUrl) {
-      throw new ConfigError(
-        'refusing to start in production without BETTER_AUTH_SECRET (HS256) or BETTER_AUTH_URL / JWKS_URL (Better Auth JWKS)',
-      );
-    }
-    if (raw.BETTER_AUTH_SECRET && Buffer.byteLength(raw.BETTER_AUTH_SECRET) < 32) {
-      throw new ConfigError('refusing to start in production with a BETTER_AUTH_SECRET shorter than 32 bytes');
-    }
+  const { secret, devSecret } = hs256Secret(raw, jwksUrl, options);
+  if (raw.WORKERS === 'external' && !raw.DATABASE_URL) {
+    throw new ConfigError(
+      'WORKERS=external needs DATABASE_URL: the embedded database opens in one process only, so a worker could not share it',
+    );
   }
 
   return {
@@ -253,39 +208,64 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: raw.HOST,
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,
+    /** pretty: human-readable lines (pino-pretty); json: one JSON object per line; auto: pretty on a terminal in development (src/logger.ts). */
     logFormat: raw.LOG_FORMAT,
+    /** A PostgreSQL URL; absent means the embedded database (PGlite) under `dataDir`. */
     databaseUrl: raw.DATABASE_URL,
     dataDir: raw.DATA_DIR,
     dbPoolMax: raw.DB_POOL_MAX,
     // On by default except in production, where migrations are a deliberate step.
     migrateOnStart: raw.MIGRATE_ON_START ?? raw.NODE_ENV !== 'production',
     bodyLimit: raw.BODY_LIMIT,
+    /** Requests waiting for a pooled PostgreSQL connection beyond this many fail at once with 503 (null: unbounded). */
     dbPoolQueueMax: raw.DB_POOL_QUEUE_MAX > 0 ? raw.DB_POOL_QUEUE_MAX : null,
+    /** Named prepared statements on PostgreSQL (DB_PREPARED_STATEMENTS; `auto`: on unless the URL looks pooled). */
     dbPreparedStatements:
       raw.DB_PREPARED_STATEMENTS === 'auto' ? !(raw.DATABASE_URL && looksPooled(raw.DATABASE_URL)) : raw.DB_PREPARED_STATEMENTS === 'on',
+    /** HTTP server timeouts, in milliseconds (src/http/draining-server.ts). */
     http: {
       requestTimeoutMs: raw.REQUEST_TIMEOUT_SECONDS * 1000,
       headersTimeoutMs: raw.HEADERS_TIMEOUT_SECONDS * 1000,
       keepAliveTimeoutMs: raw.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
     },
+    /** SIGTERM/SIGINT: in-flight requests get this long to finish before the process exits anyway (exit 1). */
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    /** Mean event-loop delay above which requests are shed with 503 `overloaded` (null: off). */
     overloadMaxEventLoopDelayMs: raw.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS > 0 ? raw.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS : null,
     corsOrigins: raw.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),
     auth: {
-      secret: raw.BETTER_AUTH_SECRET,
+      /** The HS256 secret, if any: BETTER_AUTH_SECRET, or the development secret (LoadOptions.devSecret). */
+      secret,
+      /** Set when `secret` is the development secret. */
+      devSecret,
+      /** Better Auth's origin (BETTER_AUTH_URL normalised as Better Auth does): the `iss`/`aud` of its tokens. */
       betterAuthUrl,
       issuer: raw.JWT_ISSUER,
       audience: raw.JWT_AUDIENCE,
+      /** Clock skew accepted on exp/nbf: an auth server whose clock runs ahead issues tokens "from the future". */
       clockToleranceSeconds: raw.JWT_CLOCK_TOLERANCE_SECONDS,
+      /** Better Auth's JWKS (asymmetric tokens); undefined when neither JWKS_URL nor BETTER_AUTH_URL is set. */
       jwksUrl,
+      /** Asymmetric algorithms accepted from the JWKS. */
       jwksAlgorithms,
+      /** The JWKS is fetched at most once per this many seconds; an unknown `kid` waits for the next fetch. */
       jwksCooldownSeconds: raw.JWKS_COOLDOWN_SECONDS,
     },
+    /** Repeated failed signature checks from one client address get 429 (null: off). */
     authRateLimit: raw.AUTH_RATE_LIMIT_MAX > 0 ? { max: raw.AUTH_RATE_LIMIT_MAX, windowSeconds: raw.AUTH_RATE_LIMIT_WINDOW_SECONDS } : null,
+    /** Shared per-client counters in Redis (null: in this process's memory). */
     redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX } : null,
+    /** Which proxies' X-Forwarded-For is believed for request.ip (limits, logs). */
     trustProxy,
+    /** On SIGTERM (not SIGINT), /ready answers 503 for this long before the listener closes, so a balancer stops routing first. */
     drainDelayMs: Math.round(drainDelaySeconds * 1000),
+    /** Periodic jobs (src/jobs/): run inside the API process (embedded) or only by `npm run worker` processes (external). */
+    jobs: {
+      workers: raw.WORKERS,
+      /** How often each job runs, once per period across all processes. */
+      periods: { idempotencySweepMs: Math.round(raw.IDEMPOTENCY_SWEEP_INTERVAL_SECONDS * 1000) },
+    },
   };
 }

@@ -1,13 +1,11 @@
 // The one error shape (components.schemas.Error in openapi.yaml) and the errors handlers throw.
 import { STATUS_CODES } from 'node:http';
 import type { components } from '../generated/openapi.js';
+import { RETRY_AFTER_SECONDS } from './limits.js';
 
 export type ErrorBody = components['schemas']['ApiError'];
 export type ErrorCode = ErrorBody['error'];
 export type FieldError = components['schemas']['FieldError'];
-
-/** Seconds a client should wait after a 503 before retrying. */
-export const RETRY_AFTER_SECONDS = 2;
 
 export class ApiError extends Error {
   constructor(

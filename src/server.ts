@@ -2,26 +2,18 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, environment, loadConfig, type Config } from './config.js';
-import { loadOrCreateDevSecret, mintToken } from './auth/dev-token.js';
+import { mintToken } from './auth/dev-token.js';
 import { StartupError } from './errors.js';
 
 const DEMO_USER = { sub: 'demo-user', email: 'demo@example.com' };
 
 let config: Config;
 try {
-  config = loadConfig(environment());
+  config = loadConfig(environment(), { devSecret: true });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`todo-api: ${error.message}\n`);
   process.exit(1);
-}
-
-// Development without a configured secret: generate one once and keep it in the data folder.
-let devSecretNote: string | undefined;
-if (!config.auth.secret) {
-  const dev = loadOrCreateDevSecret(config.dataDir);
-  config = { ...config, auth: { ...config.auth, secret: dev.secret } };
-  devSecretNote = `no BETTER_AUTH_SECRET set: using the development secret ${dev.created ? 'just generated in' : 'kept in'} ${dev.file} (never do this in production)`;
 }
 
 let app: Awaited<ReturnType<typeof buildApp>>;
@@ -59,8 +51,12 @@ closeWithGrace(
 
 await app.listen({ host: config.host, port: config.port });
 
-if (devSecretNote) {
-  app.log.warn(devSecretNote);
+// Development without a configured secret: the one generated once and kept in the data folder.
+const { devSecret } = config.auth;
+if (devSecret) {
+  app.log.warn(
+    `no BETTER_AUTH_SECRET set: using the development secret ${devSecret.created ? 'just generated in' : 'kept in'} ${devSecret.file} (never do this in production)`,
+  );
   const token = mintToken(config.auth.secret!, DEMO_USER);
   const address = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.port}`;
   // Printed, not logged: logs never hold tokens.

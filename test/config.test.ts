@@ -118,3 +118,52 @@ t.test('BETTER_AUTH_URL is normalised as Better Auth does: iss/aud are its origi
   t.throws(() => loadConfig({ BETTER_AUTH_URL: 'http://' }), { name: 'ConfigError', message: /BETTER_AUTH_URL must be a URL/ });
   t.equal(loadConfig({}).auth.jwksCooldownSeconds, 1, 'JWKS refetch at most once a second by default');
 });
+
+t.test(
+  'the development secret is part of loading: generated once into DATA_DIR, never in production, never over a configured one',
+  async (t) => {
+    const { readFileSync } = await import('node:fs');
+    const dir = t.testdir();
+    const first = loadConfig({ DATA_DIR: dir }, { devSecret: true });
+    t.ok(first.auth.secret && first.auth.secret.length >= 32, 'a generated secret');
+    t.same(first.auth.devSecret, { file: `${dir}/dev-secret`, created: true });
+    t.equal(readFileSync(`${dir}/dev-secret`, 'utf8').trim(), first.auth.secret, 'kept in the data folder');
+    const second = loadConfig({ DATA_DIR: dir }, { devSecret: true });
+    t.equal(second.auth.secret, first.auth.secret, 'the same secret on the next start');
+    t.same(second.auth.devSecret, { file: `${dir}/dev-secret`, created: false });
+
+    const configured = loadConfig({ DATA_DIR: dir, BETTER_AUTH_SECRET: 's3cret' }, { devSecret: true });
+    t.equal(configured.auth.secret, 's3cret');
+    t.equal(configured.auth.devSecret, undefined);
+    t.equal(loadConfig({ DATA_DIR: dir }).auth.secret, undefined, 'only when asked for');
+    const jwksOnly = loadConfig(
+      { NODE_ENV: 'production', DATA_DIR: dir, BETTER_AUTH_URL: 'https://auth.example.com' },
+      { devSecret: true },
+    );
+    t.equal(jwksOnly.auth.secret, undefined, 'production never uses a development secret');
+    t.throws(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir }, { devSecret: true }), { name: 'ConfigError' });
+  },
+);
+
+t.test('processes that verify no tokens (worker, migrations) load production configuration without a secret', async (t) => {
+  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/app' }, { verifiesTokens: false });
+  t.equal(config.auth.secret, undefined);
+  t.equal(config.auth.jwksUrl, undefined);
+  t.throws(
+    () => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/app' }),
+    { name: 'ConfigError' },
+    'the API process still refuses',
+  );
+});
+
+t.test('WORKERS: embedded by default; external needs PostgreSQL; the sweep period in seconds', async (t) => {
+  const defaults = loadConfig({});
+  t.equal(defaults.jobs.workers, 'embedded', 'npm start alone runs the jobs');
+  t.equal(defaults.jobs.periods.idempotencySweepMs, 60_000);
+  t.equal(loadConfig({ DATABASE_URL: 'postgres://db/app' }).jobs.workers, 'embedded', 'on PostgreSQL too');
+  const external = loadConfig({ DATABASE_URL: 'postgres://db/app', WORKERS: 'external', IDEMPOTENCY_SWEEP_INTERVAL_SECONDS: '0.5' });
+  t.equal(external.jobs.workers, 'external');
+  t.equal(external.jobs.periods.idempotencySweepMs, 500);
+  t.throws(() => loadConfig({ WORKERS: 'external' }), { name: 'ConfigError', message: /WORKERS=external needs DATABASE_URL/ });
+  t.throws(() => loadConfig({ WORKERS: 'sometimes' }), { name: 'ConfigError' });
+});

@@ -13,6 +13,7 @@
 // kid is refused at once.
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { JWKS_FETCH_TIMEOUT_MS, JWKS_MAX_WAIT_MS } from '../limits.js';
 
 export interface JwksOptions {
   url: string;
@@ -37,7 +38,7 @@ interface Round {
 
 export function jwksKeyLookup(options: JwksOptions): KeyLookup {
   const doFetch = options.fetch ?? fetch;
-  const maxWaitMs = options.maxWaitMs ?? 2_000;
+  const maxWaitMs = options.maxWaitMs ?? JWKS_MAX_WAIT_MS;
   let keys = new Map<string, string>();
   let lastStart = Number.NEGATIVE_INFINITY;
   let pending: Round | undefined;
@@ -47,7 +48,7 @@ export function jwksKeyLookup(options: JwksOptions): KeyLookup {
       const response = await doFetch(options.url, {
         headers: { accept: 'application/json' },
         redirect: 'error',
-        signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),
+        signal: AbortSignal.timeout(options.timeoutMs ?? JWKS_FETCH_TIMEOUT_MS),
       });
       if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
       keys = parseJwks(await response.json());

@@ -3,18 +3,16 @@
 // hashing it for fast-jwt's own cache (which keys by a SHA-256 of the token: ~2 µs and a decode per hit).
 //
 // Only successes are kept; a failure goes through the full verification every time, where fast-jwt's
-// error cache (verifier.ts, errorCacheTTL) decides as before. An entry is used only inside the bounds
+// error cache (verifier.ts, errorCacheTTL) decides. An entry is used only inside the bounds
 // fast-jwt's cache gives the same token: from nbf − tolerance, until exp + tolerance, and never more
-// than CACHE_TTL_MS after it was verified (so a key removed from the JWKS stops being trusted then, as before).
+// than VERIFIED_TOKEN_CACHE_TTL_MS after it was verified (so a key removed from the JWKS stops being trusted then).
 import { LRUCache } from 'lru-cache';
 import type { VerifiedToken } from './verifier.js';
-
-/** fast-jwt's default cacheTTL: how long a verification result is trusted at most. */
-export const CACHE_TTL_MS = 600_000;
+import { VERIFIED_TOKEN_CACHE_TTL_MS } from '../limits.js';
 
 interface Entry {
   readonly verified: VerifiedToken;
-  /** Epoch ms: usable from (nbf − tolerance) … until (exp + tolerance, capped at verification + CACHE_TTL_MS). */
+  /** Epoch ms: usable from (nbf − tolerance) … until (exp + tolerance, capped at verification + VERIFIED_TOKEN_CACHE_TTL_MS). */
   readonly from: number;
   readonly until: number;
 }
@@ -38,7 +36,7 @@ export function verifiedTokenCache(max: number, toleranceMs: number): VerifiedTo
     set(token, verified, { exp, nbf }, now) {
       // A verified token always has a numeric exp (a required claim, checked by type); without one, nothing is kept.
       if (typeof exp !== 'number') return;
-      const until = Math.min(exp * 1000 + toleranceMs, now + CACHE_TTL_MS);
+      const until = Math.min(exp * 1000 + toleranceMs, now + VERIFIED_TOKEN_CACHE_TTL_MS);
       const from = typeof nbf === 'number' ? nbf * 1000 - toleranceMs : 0;
       entries.set(token, { verified, from, until });
     },

@@ -5,6 +5,7 @@ import { createDecoder, createVerifier, TokenError } from 'fast-jwt';
 import { subjectFromVerifiedToken, type Subject } from './subject.js';
 import type { KeyLookup } from './jwks.js';
 import { verifiedTokenCache } from './verified-tokens.js';
+import { VERIFIED_TOKEN_CACHE_SIZE } from '../limits.js';
 
 export type AuthFailure =
   | 'missing_token'
@@ -49,9 +50,6 @@ type PayloadVerifier = (token: string) => Promise<Record<string, unknown>>;
 
 const MAX_SUBJECT_LENGTH = 255;
 
-/** Verified tokens kept, by fast-jwt for its failures and by verified-tokens.ts for successes. */
-const CACHE_SIZE = 10_000;
-
 /** Thrown by the JWKS key function; fast-jwt wraps it, so it is recognised by this marker. */
 const UNKNOWN_KEY = 'unknown signing key';
 
@@ -64,7 +62,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     ...(claims.issuer ? { allowedIss: claims.issuer } : {}),
     ...(claims.audience ? { allowedAud: claims.audience } : {}),
     // Verified tokens are cached (bounded, and never past their `exp`): a repeat request skips the crypto.
-    cache: CACHE_SIZE,
+    cache: VERIFIED_TOKEN_CACHE_SIZE,
     // fast-jwt keeps a failure for clockTolerance + errorCacheTTL ms. A failure that time or a JWKS refetch
     // can cure (not yet valid; a key not known yet, right after a rotation) is not kept at all; the rest are
     // kept for the tolerance, so the same bad token sent again costs no signature check.
@@ -95,7 +93,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   if (byAlgorithm.size === 0) throw new Error('no token verifier is configured');
 
   const decodeToken = createDecoder({ complete: true });
-  const verifiedTokens = verifiedTokenCache(CACHE_SIZE, toleranceMs);
+  const verifiedTokens = verifiedTokenCache(VERIFIED_TOKEN_CACHE_SIZE, toleranceMs);
 
   return async (token) => {
     // The same token verified before, still inside its time bounds: nothing to decode, hash or check.

@@ -11,19 +11,14 @@
 // ioredis is loaded only when a Redis is configured (about 6.5 MiB of a process that has none).
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
+import {
+  REDIS_COMMAND_TIMEOUT_MS as COMMAND_TIMEOUT_MS,
+  REDIS_CONNECT_TIMEOUT_MS as CONNECT_TIMEOUT_MS,
+  REDIS_MAX_RECONNECT_DELAY_MS as MAX_RECONNECT_DELAY_MS,
+  REDIS_START_WAIT_MS as START_WAIT_MS,
+} from '../limits.js';
 
-/** A command to Redis that takes longer than this fails (and the request is not counted). */
-const COMMAND_TIMEOUT_MS = 250;
-/** A TCP connection attempt that takes longer than this fails, and is retried (ioredis clears it once connected). */
-const CONNECT_TIMEOUT_MS = 1_000;
-/**
- * Start-up waits at most this long for Redis's first answer, on a timer of its own: ioredis's
- * connectTimeout ends at the TCP connection, so a Redis that accepts and never answers would
- * otherwise hold start-up until it answers.
- */
-export const START_WAIT_MS = 1_000;
-/** Reconnection back-off: 100 ms, 200 ms, … at most 1 s between attempts. */
-const MAX_RECONNECT_DELAY_MS = 1_000;
+export { START_WAIT_MS };
 
 export interface CounterStoreStatus {
   readonly store: 'memory' | 'redis';

@@ -7,10 +7,12 @@ import { BoundedPool } from './bounded-pool.js';
 import { useNamedStatements } from './prepared-statements.js';
 import { TransactionLockedMigrationsAdapter } from './migrate.js';
 import type { Database } from './schema.js';
+import type { Config } from '../config.js';
 import { typeParsers } from './timestamps.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { LazyDialect } from './lazy-dialect.js';
 import type { LentPGlite, PGliteImage, PGliteSource } from './pglite.js';
+import { DB_CONNECT_TIMEOUT_MS, DB_IDLE_TIMEOUT_MS, QUERY_TIMEOUT_MS } from '../limits.js';
 
 // The PostgreSQL dialect uses the adapter whose migration lock migrate.ts takes inside the migration
 // transaction (Kysely's own is session-level, unsafe through transaction pooling).
@@ -26,6 +28,21 @@ export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolMax: number; queueMax?: number | null; preparedStatements?: boolean }
   /** `dataDir: undefined` keeps the embedded database in memory (tests), started from `image` when given, or on the `lent` instance. */
   | { kind: 'pglite'; dataDir: string | undefined; image?: PGliteImage; lent?: LentPGlite };
+
+/** The configured database: PostgreSQL at DATABASE_URL, else the embedded one under DATA_DIR. */
+export function databaseTarget(
+  config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbPoolQueueMax' | 'dbPreparedStatements' | 'dataDir'>,
+): DatabaseTarget {
+  return config.databaseUrl
+    ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        poolMax: config.dbPoolMax,
+        queueMax: config.dbPoolQueueMax,
+        preparedStatements: config.dbPreparedStatements,
+      }
+    : { kind: 'pglite', dataDir: config.dataDir };
+}
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
@@ -43,18 +60,14 @@ export interface ConnectOptions {
   queryTimeoutMs?: number | null;
 }
 
-/** The bound on every query the app sends (docs/OPERATIONS.md, timeouts). */
-export const QUERY_TIMEOUT_MS = 15_000;
-
 export function connect(target: DatabaseTarget, options: ConnectOptions = {}): DatabaseHandle {
   if (target.kind === 'postgres') {
     const poolOptions: pg.PoolConfig = {
       ...connectionOptions(target.url),
       max: target.poolMax,
       types: typeParsers,
-      // Fail fast when the server does not answer, so clients get a 503 instead of a hang.
-      connectionTimeoutMillis: 2_000,
-      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
+      idleTimeoutMillis: DB_IDLE_TIMEOUT_MS,
       // No `statement_timeout` here: pg would send it as a startup parameter, which PgBouncer and
       // Neon's pooler refuse ("unsupported startup parameter", every connection fails) and Neon's
       // proxy drops even on direct URLs. The bound this process enforces is query_timeout, a

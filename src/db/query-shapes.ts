@@ -14,9 +14,7 @@
 // PGlite) compile PostgreSQL's SQL, so the text is the same for either, and for a transaction.
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './schema.js';
-
-/** Distinct shapes kept per query; past that, further shapes are built and compiled per call. */
-const MAX_SHAPES = 500;
+import { MAX_QUERY_SHAPES } from '../limits.js';
 
 class Placeholder {
   constructor(
@@ -64,7 +62,7 @@ export function queryShape<V extends object, S, R>(
     let cached = cache.get(key);
     if (cached === undefined) {
       cached = compileShape(build(db, placeholders<V>(), description));
-      if (cache.size < MAX_SHAPES) cache.set(key, cached);
+      if (cache.size < MAX_QUERY_SHAPES) cache.set(key, cached);
     }
     return bind(cached, values) as CompiledQuery<R>;
   };

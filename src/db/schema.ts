@@ -46,11 +46,22 @@ export interface TaskCountsTable {
   n: string; // bigint, as pg returns it
 }
 
+/** One claimed period of a periodic job (src/jobs/periodic.ts); not user-owned. */
+export interface JobRunsTable {
+  job: string;
+  period_start: Date;
+  claimed_by: string;
+  started_at: Generated<Date>;
+  finished_at: Date | null;
+  error: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
   idempotency_keys: IdempotencyKeysTable;
   task_counts: TaskCountsTable;
+  job_runs: JobRunsTable;
 }
 
 export type TaskRow = Selectable<TasksTable>;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { errorBody, type ErrorCode } from '../errors.js';
+import { CLIENT_ERROR_LINGER_MS } from '../limits.js';
 
 interface ClientErrorAnswer {
   readonly status: number;
@@ -27,12 +28,9 @@ export function clientErrorAnswer(code: string | undefined): ClientErrorAnswer {
   return MALFORMED;
 }
 
-/** After the answer, the socket is kept this long (reading nothing) before it is destroyed. */
-const LINGER_MS = 2_000;
-
 /**
  * The http server's 'clientError' listener: one answer, then the connection ends (its framing is
- * lost). The write side is closed at once and reading stops; the socket is destroyed LINGER_MS later.
+ * lost). The write side is closed at once and reading stops; the socket is destroyed CLIENT_ERROR_LINGER_MS later.
  * Destroying it at once, with the client's bytes still arriving, would reset the connection, and a
  * reset can discard the answer before the client reads it.
  */
@@ -53,7 +51,7 @@ export function answerClientError(log: FastifyBaseLogger, error: NodeJS.ErrnoExc
       `Content-Length: ${Buffer.byteLength(json)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${json}`,
   );
   socket.pause();
-  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  const linger = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
   linger.unref();
   socket.once('close', () => clearTimeout(linger));
 }

@@ -1,12 +1,7 @@
 // The HTTP server, with its limits set on purpose and a close() that does not cut idle keep-alive
 // connections at once.
 import http from 'node:http';
-
-/** Node's default, explicit: larger request headers (e.g. a huge token) get 431 before any code runs. */
-export const MAX_HEADER_SIZE = 16 * 1024;
-
-/** How often Node checks connections against the headers and request timeouts (its default is 30 s). */
-const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+import { MAX_HEADER_SIZE, TIMEOUT_CHECK_INTERVAL_MS } from '../limits.js';
 
 export interface HttpLimits {
   /** The whole request (headers and body) must arrive within this; slower clients get 408 and are cut off. */

@@ -4,9 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
-
-/** Keys are kept this long (the draft's suggested 24 hours). */
-export const KEY_TTL_HOURS = 24;
+import { IDEMPOTENCY_KEY_TTL_HOURS as KEY_TTL_HOURS } from '../limits.js';
 
 // Our own namespace for pg_try_advisory_xact_lock's two-key form (a key space of its own, apart
 // from the single-bigint key of the migration lock).

@@ -116,5 +116,5 @@ export default fp<AuthOptions>(
       request.subject = verified.subject;
     });
   },
-  { name: 'auth', dependencies: ['database', 'counter-store'] },
+  { name: 'auth', dependencies: ['errors', 'database', 'counter-store'], decorators: { fastify: ['db', 'counterStore'] } },
 );

@@ -51,5 +51,5 @@ export default fp<ContractOptions>(
       });
     }
   },
-  { name: 'contract', dependencies: ['auth', 'errors'] },
+  { name: 'contract', dependencies: ['auth', 'errors'], decorators: { fastify: ['authenticate'] } },
 );

@@ -65,5 +65,6 @@ export default fp(
       });
     });
   },
+  // After security-headers: its onRoute hook gives the docs routes their CSP as they are declared.
   { name: 'docs', dependencies: ['security-headers'] },
 );

@@ -46,5 +46,7 @@ export default fp<DrainOptions>(
       done(null, payload);
     });
   },
-  { name: 'drain' },
+  // After unread-body: its onSend removes the `Connection: close` Fastify sets after an unread body,
+  // and while shutting down this plugin's onSend, running after it, must set it again.
+  { name: 'drain', dependencies: ['unread-body'] },
 );

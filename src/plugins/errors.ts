@@ -7,9 +7,7 @@ import { ApiError, errorBody, methodNotAllowed, serviceUnavailable, type ErrorCo
 import { contractPathOf } from '../contract/allowed-methods.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { fieldErrors, summarize } from '../contract/field-errors.js';
-
-/** The router's limit on one path parameter (user ids are at most 255 characters, checked with 422). */
-export const MAX_PARAM_LENGTH = 1024;
+import { MAX_PARAM_LENGTH } from '../limits.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -5,6 +5,7 @@
 import fp from 'fastify-plugin';
 import underPressure from '@fastify/under-pressure';
 import { overloaded } from '../errors.js';
+import { OVERLOAD_SAMPLE_INTERVAL_MS } from '../limits.js';
 
 export interface LoadSheddingOptions {
   maxEventLoopDelayMs: number;
@@ -15,7 +16,7 @@ export interface LoadSheddingOptions {
 const NEVER_SHED = new Set(['/health']);
 
 export default fp<LoadSheddingOptions>(
-  async (app, { maxEventLoopDelayMs, sampleIntervalMs = 1_000 }) => {
+  async (app, { maxEventLoopDelayMs, sampleIntervalMs = OVERLOAD_SAMPLE_INTERVAL_MS }) => {
     // The first samples after start-up hold the start-up's own work (PGlite's WebAssembly, crash
     // recovery, migrations), not load: a restarted process answered its first requests 503 for
     // about a second. Nothing is shed until two whole samples have been taken since the process
@@ -35,5 +36,7 @@ export default fp<LoadSheddingOptions>(
       },
     });
   },
-  { name: 'load-shedding', dependencies: ['errors'] },
+  // After the database: opening it (PGlite compiles WebAssembly, migrations run) blocks the event
+  // loop, and that start-up work must not count as overload. Its 503 is the errors plugin's shape.
+  { name: 'load-shedding', dependencies: ['errors', 'database'] },
 );

@@ -15,8 +15,8 @@ import helmet from '@fastify/helmet';
 import helmetHeaders, { type HelmetOptions } from 'helmet';
 
 export interface SecurityHeadersOptions {
-  /** Where @fastify/swagger-ui is mounted (src/plugins/docs.ts). */
-  docsPrefix?: string;
+  /** Where @fastify/swagger-ui is mounted (DOCS_PREFIX, src/plugins/docs.ts). */
+  docsPrefix: string;
 }
 
 /** JSON responses: nothing may load, nothing may frame them. */
@@ -71,7 +71,7 @@ export function helmetHeaderSet(options: HelmetOptions): Readonly<Record<string,
 export const API_HEADERS = helmetHeaderSet(API_OPTIONS);
 
 export default fp<SecurityHeadersOptions>(
-  async (app, { docsPrefix = '/docs' }) => {
+  async (app, { docsPrefix }) => {
     app.addHook('onRequest', (request, reply, done) => {
       // Routes with helmet options of their own (the docs) get helmet's full set from @fastify/helmet instead.
       if ((request.routeOptions.config as { helmet?: unknown }).helmet === undefined) reply.headers(API_HEADERS);

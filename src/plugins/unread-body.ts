@@ -7,9 +7,7 @@
 // time it may take.)
 import fp from 'fastify-plugin';
 import type { IncomingMessage } from 'node:http';
-
-/** How much of an unread body is read and discarded after the answer before the connection is cut. */
-export const UNREAD_BODY_DRAIN_BYTES = 8 * 1024 * 1024;
+import { UNREAD_BODY_DRAIN_BYTES } from '../limits.js';
 
 export default fp(
   async (app) => {
@@ -18,7 +16,7 @@ export default fp(
       // Injected requests (tests) have no socket; a body already read has nothing left to drain.
       if (raw.socket && !raw.complete && !raw.readableEnded) {
         // Fastify asks for `Connection: close` after a body it could not read; closing is what resets.
-        // (While shutting down, the drain plugin, registered after this one, sets it again.)
+        // (While shutting down, the drain plugin, which depends on this one, sets it again.)
         reply.removeHeader('connection');
         drain(raw);
       }

@@ -4,7 +4,8 @@
 import { createSigner } from 'fast-jwt';
 import t from 'tap';
 import { AuthError, createTokenVerifier } from '../../src/auth/verifier.js';
-import { CACHE_TTL_MS, verifiedTokenCache } from '../../src/auth/verified-tokens.js';
+import { verifiedTokenCache } from '../../src/auth/verified-tokens.js';
+import { VERIFIED_TOKEN_CACHE_TTL_MS as CACHE_TTL_MS } from '../../src/limits.js';
 import type { Subject } from '../../src/auth/subject.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';

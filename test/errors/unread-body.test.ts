@@ -7,7 +7,7 @@ import net from 'node:net';
 import t from 'tap';
 import { assertMatchesContract, build, tokenFor } from '../helper.js';
 import { parseAnswer, portOf } from '../support/raw-http.js';
-import { UNREAD_BODY_DRAIN_BYTES } from '../../src/plugins/unread-body.js';
+import { UNREAD_BODY_DRAIN_BYTES } from '../../src/limits.js';
 
 const app = await build(t);
 await app.listen({ host: '127.0.0.1', port: 0 });

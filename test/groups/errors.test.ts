@@ -1,4 +1,4 @@
-// test/errors/ and test/idempotency/ in one process: test/support/one-process.ts says why.
+// test/errors/, test/idempotency/ and test/jobs/ in one process: test/support/one-process.ts says why.
 import { runFolders } from '../support/one-process.js';
 
-await runFolders(['errors', 'idempotency']);
+await runFolders(['errors', 'idempotency', 'jobs']);

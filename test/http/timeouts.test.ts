@@ -3,7 +3,7 @@
 import net from 'node:net';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
-import { MAX_HEADER_SIZE } from '../../src/http/draining-server.js';
+import { MAX_HEADER_SIZE } from '../../src/limits.js';
 import { testConfig } from '../helper.js';
 
 t.test('defaults: request 30 s, headers 10 s, keep-alive 72 s (above an ALB idle timeout of 60 s), headers 16 KiB', async (t) => {

@@ -9,7 +9,7 @@ import type { components } from '../../generated/openapi.js';
 import { build, call, DATABASE_KIND, fileDatabase, testConfig } from '../helper.js';
 import { buildApp } from '../../src/app.js';
 import { deleteExpiredKeys } from '../../src/idempotency/idempotency.repository.js';
-import idempotencySweeper from '../../src/plugins/idempotency-sweeper.js';
+import backgroundJobs from '../../src/plugins/background-jobs.js';
 
 type Task = components['schemas']['Task'];
 
@@ -127,11 +127,11 @@ t.test('the background sweeper removes expired keys on its own', async (t) => {
     .set({ expires_at: sql`now() - interval '1 minute'` })
     .where('key', '=', 'expired')
     .execute();
-  // The app's own sweeper runs every minute; the same plugin on a short interval, on the same database.
+  // The app's own sweep runs every minute; the same jobs plugin with a short period, on the same database.
   const sweeperHost = Fastify({ logger: false });
   sweeperHost.decorate('db', app.db);
   await sweeperHost.register(fp(async () => {}, { name: 'database' }));
-  await sweeperHost.register(idempotencySweeper, { intervalMs: 20 });
+  await sweeperHost.register(backgroundJobs, { periods: { idempotencySweepMs: 20 } });
   await sweeperHost.ready();
   t.teardown(() => sweeperHost.close());
   for (let i = 0; i < 200; i++) {
