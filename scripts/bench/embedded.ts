@@ -27,7 +27,7 @@ import { killAllNow, log, run, sleep, stopAll } from './processes.js';
 import { seed } from './seed.js';
 import { startServer } from './servers.js';
 import { median, SCENARIOS, type Scenario } from './shared.js';
-import { PG_ADMIN_URL } from './growth-seed.js';
+import { PG_ADMIN_URL } from './database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({

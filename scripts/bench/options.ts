@@ -34,7 +34,7 @@ export interface Options {
 
 const USAGE = `npm run bench -- [--quick] [--tool wrk|autocannon] [--runs N] [--duration S] [--warmup S]
                  [--connections C] [--threads T] [--scenarios list,get,create,mixed]
-                 [--variants ours,ceiling,oab] [--users N] [--tasks-per-user N] [--pool N]
+                 [--variants ours,ceiling] [--users N] [--tasks-per-user N] [--pool N]
                  [--settle S] [--no-loadgen-check] [--profile] [--ours-env KEY=VALUE]… [--skip-build]`;
 
 export function parseArgs(argv: string[]): Options {

@@ -10,7 +10,7 @@ import type { Variant } from './shared.js';
 
 export type ServerKind = Variant | 'raw';
 
-export const LABEL: Record<ServerKind, string> = { ours: 'ours', ceiling: 'bare Fastify+pg', oab: 'openapi-backend', raw: 'raw node:http' };
+export const LABEL: Record<ServerKind, string> = { ours: 'ours', ceiling: 'bare Fastify+pg', raw: 'raw node:http' };
 
 export interface Server {
   readonly kind: ServerKind;
@@ -46,7 +46,6 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
   const script = {
     ours: [...startFlags(root), path.join(root, 'dist/src/server.js')],
     ceiling: tsx('ceiling-server.ts'),
-    oab: tsx('openapi-backend-server.ts'),
     raw: tsx('raw-server.ts'),
   }[kind];
   const profile = options.profileDir

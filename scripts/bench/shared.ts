@@ -4,7 +4,7 @@
 export const SCENARIOS = ['list', 'get', 'create', 'mixed'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export const VARIANTS = ['ours', 'ceiling', 'oab'] as const;
+export const VARIANTS = ['ours', 'ceiling'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** A seeded reader: owns `taskIds` (a fixed number of tasks, never added to by the load). */
