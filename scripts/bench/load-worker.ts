@@ -1,4 +1,4 @@
-// The load generator: its own process (forked by scripts/bench.ts with an IPC channel), so the
+// autocannon in its own process (forked by load.ts with an IPC channel), so the
 // server under test never shares an event loop with autocannon. It receives the seeded users once,
 // then runs one autocannon load per request and answers with the measured figures.
 import autocannon from 'autocannon';
@@ -12,7 +12,7 @@ import {
   type PlannedRequest,
   type Scenario,
   type ToWorker,
-} from './shared.js';
+} from './plans.js';
 
 let data: BenchData | undefined;
 const plans = new Map<Scenario, PlannedRequest[]>();

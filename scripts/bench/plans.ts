@@ -1,11 +1,8 @@
-// Shared by the bench orchestrator (scripts/bench.ts) and the load generator process
-// (scripts/bench/load-worker.ts): scenarios, the request plans they send, and the IPC messages.
+// Shared by the bench (scripts/bench.ts) and the autocannon process (load-worker.ts): the scenarios,
+// the request plans they send, the figures a load answers, and the messages between the two processes.
 
 export const SCENARIOS = ['list', 'get', 'create', 'mixed'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
-
-export const VARIANTS = ['ours', 'ceiling'] as const;
-export type Variant = (typeof VARIANTS)[number];
 
 /** A seeded reader: owns `taskIds` (a fixed number of tasks, never added to by the load). */
 export interface BenchUser {
@@ -33,7 +30,7 @@ export interface PlannedRequest {
   readonly body?: string;
 }
 
-/** Every request carries both the bearer token (ours, oab) and `x-user` (the ceiling): same bytes for every variant. */
+/** Every request carries both the bearer token (ours) and `x-user` (the ceiling): the same bytes for every server. */
 function headersFor(user: { id: string; token: string }, json: boolean): Record<string, string> {
   return {
     authorization: `Bearer ${user.token}`,
