@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     uncommitted: git('status', '--porcelain', '--', 'src', 'generated', 'openapi.yaml'),
   };
   log(`code: commit ${code.commit}${code.uncommitted ? ` + uncommitted app files:\n${code.uncommitted}` : ''}`);
+  if (options.build) log('building (npm run build)');
   if (options.build) await run('npm', ['run', '-s', 'build'], ROOT);
+  if (options.baseline) log(`building the baseline, ${options.baseline}`);
   const baselineDir = options.baseline ? await buildBaseline(ROOT, options.baseline) : undefined;
 
   const secret = randomBytes(32).toString('base64url');
