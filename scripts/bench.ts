@@ -16,6 +16,7 @@ import type pg from 'pg';
 import { loadGenerator } from './bench/load.js';
 import { busyShare, measure, settle, type Measured } from './bench/measure.js';
 import { parseOptions } from './bench/options.js';
+import { writePlan } from './bench/plans.js';
 import { killAllNow, log, run, stopAll } from './bench/processes.js';
 import { ms, pct, report, summarize } from './bench/report.js';
 import { checkConsistency, checker, checkSameAnswers, seed } from './bench/seed.js';
@@ -80,8 +81,9 @@ async function main(): Promise<void> {
     );
     const checked: string[] = [];
     const texts: string[] = [];
+    const plans = new Map(options.scenarios.map((scenario) => [scenario, writePlan(scenario, data, outDir)]));
     for (const tool of options.tools) {
-      const generator = await loadGenerator(tool, data, { connections: options.connections, threads: options.threads, dir: outDir });
+      const generator = await loadGenerator(tool, { connections: options.connections, threads: options.threads, plans });
       const results: Measured[] = [];
       try {
         const once = async (server: Server, scenario: (typeof options.scenarios)[number], seconds: number, round: number) => {

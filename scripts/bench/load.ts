@@ -2,11 +2,10 @@
 // time from the shell's `times`; installed with apt when missing, as .ci/run does for pgbouncer) and
 // autocannon in its own Node process (load-worker.ts), the second opinion. Both replay the same plans.
 import { execFileSync, fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FromWorker, ToWorker } from './load-worker.js';
 import type { Tool } from './options.js';
-import { planFor, type BenchData, type FromWorker, type LoadResult, type Scenario, type ToWorker } from './plans.js';
+import type { LoadResult, Scenario } from './plans.js';
 import { log, run, sleep, track } from './processes.js';
 
 export interface LoadGenerator {
@@ -18,12 +17,12 @@ export interface LoadGenerator {
 export interface LoadSettings {
   connections: number;
   threads: number;
-  /** Where wrk's plan files go. */
-  dir: string;
+  /** Each scenario's plan file (plans.ts, writePlan). */
+  plans: ReadonlyMap<Scenario, string>;
 }
 
-export const loadGenerator = (tool: Tool, data: BenchData, settings: LoadSettings): Promise<LoadGenerator> =>
-  tool === 'wrk' ? Promise.resolve(wrk(data, settings)) : autocannon(data, settings.connections);
+export const loadGenerator = (tool: Tool, settings: LoadSettings): Promise<LoadGenerator> =>
+  tool === 'wrk' ? Promise.resolve(wrk(settings)) : autocannon(settings);
 
 function haveWrk(): boolean {
   try {
@@ -34,7 +33,7 @@ function haveWrk(): boolean {
   }
 }
 
-function wrk(data: BenchData, { connections, threads, dir }: LoadSettings): LoadGenerator {
+function wrk({ connections, threads, plans }: LoadSettings): LoadGenerator {
   if (!haveWrk()) {
     log('wrk is missing: installing it (apt-get install wrk)…');
     try {
@@ -44,28 +43,13 @@ function wrk(data: BenchData, { connections, threads, dir }: LoadSettings): Load
     }
     if (!haveWrk()) throw new Error('wrk is not installed and apt-get could not install it; install wrk, or run with --tools autocannon');
   }
-  const plans = new Map<Scenario, string>();
-  const planFile = (scenario: Scenario): string => {
-    const file = path.join(dir, `plan-${scenario}.tsv`);
-    if (plans.has(scenario)) return file;
-    // One request a line, tab-separated, as wrk-plan.lua reads it.
-    const lines = planFor(scenario, data).map((r) =>
-      [r.method, r.path, r.headers.authorization, r.headers['x-user'], r.headers['content-type'] ?? '', r.body ?? ''].join('\t'),
-    );
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    plans.set(scenario, file);
-    return file;
-  };
   const lua = fileURLToPath(new URL('./wrk-plan.lua', import.meta.url));
   return {
     name: `wrk (${threads} threads)`,
     load: async (port, scenario, seconds) => {
       const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', lua];
-      const output = await run(
-        'bash',
-        ['-c', 'wrk "$@" && times', 'wrk', ...args, `http://127.0.0.1:${port}`, '--', planFile(scenario)],
-        dir,
-      );
+      const url = `http://127.0.0.1:${port}`;
+      const output = await run('bash', ['-c', 'wrk "$@" && times', 'wrk', ...args, url, '--', plans.get(scenario)!], process.cwd());
       const line = output.split('\n').find((l) => l.startsWith('BENCH_JSON '));
       if (!line) throw new Error(`wrk printed no result:\n${output.slice(-2000)}`);
       const r = JSON.parse(line.slice('BENCH_JSON '.length)) as Record<string, number>;
@@ -80,12 +64,9 @@ function wrk(data: BenchData, { connections, threads, dir }: LoadSettings): Load
         p50: r.p50! / 1000,
         p95: r.p95! / 1000,
         p99: r.p99! / 1000,
-        max: r.max! / 1000,
-        mean: r.mean! / 1000,
         errors: r.connect! + r.read! + r.write!,
         timeouts: r.timeout!,
         non2xx: r.status!, // wrk counts answers of 400 or more; these plans have no 3xx
-        statusCodes: {},
         loadGeneratorCpu: cpu / elapsed,
       };
     },
@@ -93,7 +74,7 @@ function wrk(data: BenchData, { connections, threads, dir }: LoadSettings): Load
   };
 }
 
-async function autocannon(data: BenchData, connections: number): Promise<LoadGenerator> {
+async function autocannon({ connections, plans }: LoadSettings): Promise<LoadGenerator> {
   const child = track(
     fork(fileURLToPath(new URL('./load-worker.ts', import.meta.url)), [], {
       execArgv: ['--import', 'tsx'],
@@ -119,11 +100,13 @@ async function autocannon(data: BenchData, connections: number): Promise<LoadGen
     return answer;
   };
   if ((await next(30_000)).type !== 'ready') throw new Error('the load generator did not start');
-  if ((await request({ type: 'init', data }, 30_000)).type !== 'ready') throw new Error('the load generator did not take the bench data');
   return {
     name: 'autocannon (one Node process)',
     load: async (port, scenario, seconds) => {
-      const answer = await request({ type: 'load', port, scenario, connections, durationSeconds: seconds }, (seconds + 60) * 1000);
+      const answer = await request(
+        { type: 'load', port, planFile: plans.get(scenario)!, scenario, connections, seconds },
+        (seconds + 60) * 1000,
+      );
       if (answer.type === 'failed') throw new Error(`load ${scenario} failed: ${answer.message}`);
       if (answer.type !== 'result') throw new Error(`unexpected answer from the load generator: ${answer.type}`);
       return answer.result;

@@ -1,5 +1,7 @@
-// Shared by the bench (scripts/bench.ts) and the autocannon process (load-worker.ts): the scenarios,
-// the request plans they send, the figures a load answers, and the messages between the two processes.
+// The scenarios and the request plans they send (the same for every server and both load
+// generators), written as plan files that wrk-plan.lua and load-worker.ts replay; what a load answers.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 export const SCENARIOS = ['list', 'get', 'create', 'mixed'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -58,7 +60,7 @@ const PLAN_LENGTH = 20_000;
  * shared by all connections, so concurrent requests are spread across users).
  * mixed: 35% get, 35% list, 10% create, 10% update (PATCH title), 10% toggle (PATCH …/complete, no body).
  */
-export function planFor(scenario: Scenario, data: BenchData): PlannedRequest[] {
+function planFor(scenario: Scenario, data: BenchData): PlannedRequest[] {
   const random = prng(SCENARIOS.indexOf(scenario) + 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const plan: PlannedRequest[] = [];
@@ -91,18 +93,7 @@ export function planFor(scenario: Scenario, data: BenchData): PlannedRequest[] {
   return plan;
 }
 
-// ---- IPC between the orchestrator and the load generator process ----
-
-export interface LoadRequest {
-  readonly type: 'load';
-  readonly port: number;
-  readonly scenario: Scenario;
-  readonly connections: number;
-  readonly durationSeconds: number;
-}
-
-export type ToWorker = { readonly type: 'init'; readonly data: BenchData } | LoadRequest | { readonly type: 'exit' };
-
+/** What one load measured. */
 export interface LoadResult {
   readonly scenario: Scenario;
   /** Wall-clock seconds the load ran. */
@@ -114,21 +105,23 @@ export interface LoadResult {
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
   /** Socket errors and timeouts (no response at all). */
   readonly errors: number;
   readonly timeouts: number;
   readonly non2xx: number;
-  readonly statusCodes: Record<string, number>;
   /** CPU time the load generator used, as a share of one core. */
   readonly loadGeneratorCpu: number;
 }
 
-export type FromWorker =
-  | { readonly type: 'ready' }
-  | { readonly type: 'result'; readonly result: LoadResult }
-  | { readonly type: 'failed'; readonly message: string };
+/** Writes the scenario's plan for the load generators: one request a line, tab-separated. Answers the file. */
+export function writePlan(scenario: Scenario, data: BenchData, dir: string): string {
+  const lines = planFor(scenario, data).map((r) =>
+    [r.method, r.path, r.headers.authorization, r.headers['x-user'], r.headers['content-type'] ?? '', r.body ?? ''].join('\t'),
+  );
+  const file = path.join(dir, `plan-${scenario}.tsv`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
 
 /** The p-th percentile (0–100) of ascending-sorted values, nearest-rank. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
