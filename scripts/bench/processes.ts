@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 const children = new Set<ChildProcess>();
-export const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+const started = Date.now();
+export const log = (line: string): void =>
+  void process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function track(child: ChildProcess): ChildProcess {

@@ -1,11 +1,10 @@
-// Shared by the bench orchestrator (scripts/bench.ts) and the load generator process
-// (scripts/bench/load-worker.ts): scenarios, the request plans they send, and the IPC messages.
+// The scenarios and the request plans they send (the same for every server and both load
+// generators), written as plan files that wrk-plan.lua and load-worker.ts replay; what a load answers.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 export const SCENARIOS = ['list', 'get', 'create', 'mixed'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
-
-export const VARIANTS = ['ours', 'ceiling', 'oab'] as const;
-export type Variant = (typeof VARIANTS)[number];
 
 /** A seeded reader: owns `taskIds` (a fixed number of tasks, never added to by the load). */
 export interface BenchUser {
@@ -33,7 +32,7 @@ export interface PlannedRequest {
   readonly body?: string;
 }
 
-/** Every request carries both the bearer token (ours, oab) and `x-user` (the ceiling): same bytes for every variant. */
+/** Every request carries both the bearer token (ours) and `x-user` (the ceiling): the same bytes for every server. */
 function headersFor(user: { id: string; token: string }, json: boolean): Record<string, string> {
   return {
     authorization: `Bearer ${user.token}`,
@@ -61,7 +60,7 @@ const PLAN_LENGTH = 20_000;
  * shared by all connections, so concurrent requests are spread across users).
  * mixed: 35% get, 35% list, 10% create, 10% update (PATCH title), 10% toggle (PATCH …/complete, no body).
  */
-export function planFor(scenario: Scenario, data: BenchData): PlannedRequest[] {
+function planFor(scenario: Scenario, data: BenchData): PlannedRequest[] {
   const random = prng(SCENARIOS.indexOf(scenario) + 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const plan: PlannedRequest[] = [];
@@ -94,18 +93,7 @@ export function planFor(scenario: Scenario, data: BenchData): PlannedRequest[] {
   return plan;
 }
 
-// ---- IPC between the orchestrator and the load generator process ----
-
-export interface LoadRequest {
-  readonly type: 'load';
-  readonly port: number;
-  readonly scenario: Scenario;
-  readonly connections: number;
-  readonly durationSeconds: number;
-}
-
-export type ToWorker = { readonly type: 'init'; readonly data: BenchData } | LoadRequest | { readonly type: 'exit' };
-
+/** What one load measured. */
 export interface LoadResult {
   readonly scenario: Scenario;
   /** Wall-clock seconds the load ran. */
@@ -117,21 +105,23 @@ export interface LoadResult {
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
   /** Socket errors and timeouts (no response at all). */
   readonly errors: number;
   readonly timeouts: number;
   readonly non2xx: number;
-  readonly statusCodes: Record<string, number>;
   /** CPU time the load generator used, as a share of one core. */
   readonly loadGeneratorCpu: number;
 }
 
-export type FromWorker =
-  | { readonly type: 'ready' }
-  | { readonly type: 'result'; readonly result: LoadResult }
-  | { readonly type: 'failed'; readonly message: string };
+/** Writes the scenario's plan for the load generators: one request a line, tab-separated. Answers the file. */
+export function writePlan(scenario: Scenario, data: BenchData, dir: string): string {
+  const lines = planFor(scenario, data).map((r) =>
+    [r.method, r.path, r.headers.authorization, r.headers['x-user'], r.headers['content-type'] ?? '', r.body ?? ''].join('\t'),
+  );
+  const file = path.join(dir, `plan-${scenario}.tsv`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
 
 /** The p-th percentile (0–100) of ascending-sorted values, nearest-rank. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {

@@ -1,0 +1,58 @@
+// The SQL the bare ceiling server (ceiling-server.ts) sends: the app's own compiled queries, taken
+// from the repositories' query shapes, and the app's own row mapping. This is the only bench file
+// that knows how src/tasks builds its queries; test/bench/server-sql.test.ts fails when it and the
+// app disagree (a text the app does not send, or an answer the app does not give).
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import { subjectFromVerifiedToken } from '../../src/auth/subject.js';
+import type { Database } from '../../src/db/schema.js';
+import { listQuery } from '../../src/tasks/task-list.repository.js';
+import { taskQueryShapes } from '../../src/tasks/task.repository.js';
+import { toTask, type TaskTextRow } from '../../src/tasks/task-row.js';
+
+export interface Statement {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+/** Compiles PostgreSQL's SQL without a connection (compiling never touches the database). */
+const compiler = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+const owner = subjectFromVerifiedToken;
+const statement = (q: { sql: string; parameters: readonly unknown[] }): Statement => ({ sql: q.sql, parameters: q.parameters });
+
+/** GET /api/tasks with the contract's defaults: the first page of 100 (101 rows are read: one tells whether more follow). */
+export const LIST_LIMIT = 100;
+export const listSql = (user: string): Statement =>
+  statement(listQuery(compiler, owner(user), { status: 'all', sort: 'created_at', order: 'asc', limit: LIST_LIMIT, overdue: false }));
+
+/** GET /api/tasks/{id}. */
+export const getSql = (user: string, id: string): Statement => statement(taskQueryShapes.findQuery(compiler, { owner: owner(user), id }));
+
+/** POST /api/tasks with a title and an optional description (what the bench's plans send). */
+export const createSql = (user: string, body: { title: string; description?: string | null }): Statement =>
+  statement(
+    taskQueryShapes.insertQuery(compiler, {
+      owner: owner(user),
+      title: body.title,
+      description: body.description ?? null,
+      completed: false,
+    }),
+  );
+
+/** PATCH /api/tasks/{id} with a new title. */
+export const renameSql = (user: string, id: string, title: string): Statement =>
+  statement(taskQueryShapes.changeQuery(compiler, { owner: owner(user), id, title }));
+
+/** PATCH /api/tasks/{id}/complete. */
+export const toggleSql = (user: string, id: string): Statement =>
+  statement(taskQueryShapes.toggleQuery(compiler, { owner: owner(user), id }));
+
+/** A row these statements read, as the API answers it. */
+export const taskOf = (row: unknown) => toTask(row as TaskTextRow);
