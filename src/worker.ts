@@ -5,9 +5,11 @@
 // WORKERS=external the API processes leave the jobs to workers (docs/OPERATIONS.md).
 import closeWithGrace from 'close-with-grace';
 import { pino, type LoggerOptions } from 'pino';
+import type { Kysely } from 'kysely';
 import { ConfigError, environment, loadConfig, type Config } from './config.js';
 import { connect, databaseTarget, describeTarget } from './db/connect.js';
 import { checkSchema } from './db/schema-check.js';
+import type { Database } from './db/schema.js';
 import { StartupError } from './errors.js';
 import { backgroundJobs } from './jobs/jobs.js';
 import { startPeriodicJobs } from './jobs/periodic.js';
@@ -23,18 +25,29 @@ try {
 }
 
 const log = pino(loggerOptions(config, undefined) as LoggerOptions);
+
+/** A reason not to start (the schema, the embedded database's folder in use): one line, exit 1. */
+function refuse(error: unknown): never {
+  if (!(error instanceof StartupError)) throw error;
+  process.stderr.write(`todo-api worker: ${error.message}\n`);
+  process.exit(1);
+}
+
 const target = databaseTarget(config);
-const { db } = connect(target, {
-  onIdleError: (error) => log.warn({ err: error }, 'an idle database connection failed; the pool will reconnect'),
-});
+let db: Kysely<Database>;
+try {
+  db = connect(target, {
+    onIdleError: (error) => log.warn({ err: error }, 'an idle database connection failed; the pool will reconnect'),
+  }).db;
+} catch (error) {
+  refuse(error);
+}
 log.info(`database: ${describeTarget(target)}`);
 try {
   await checkSchema(db, target, config.migrateOnStart, (line) => log.info(line));
 } catch (error) {
   await db.destroy();
-  if (!(error instanceof StartupError)) throw error;
-  process.stderr.write(`todo-api worker: ${error.message}\n`);
-  process.exit(1);
+  refuse(error);
 }
 
 const jobs = backgroundJobs(db, log, config.jobs.periods);
