@@ -20,13 +20,14 @@ import type { Test } from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { DatabaseTarget } from '../src/db/connect.js';
-import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
 import { openapiDocument } from '../generated/document.js';
 import { emptyPGliteImage, initialisedDataDir, migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
 import { lendPGlite } from './support/reused-pglite.js';
 import { lendPostgresDatabase } from './support/reused-postgres.js';
+import { SECRET, tokenFor } from './support/tokens.js';
 
-export const SECRET = 'test-secret-that-is-long-enough-0123456789';
+export { FORGED_AUTHORIZATION, SECRET, tokenFor } from './support/tokens.js';
+
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
 export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL || POSTGRES_URL;
 export const POOLED = POSTGRES_URL !== undefined && process.env.TEST_DATABASE_POOLED === 'transaction';
@@ -121,17 +122,6 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<Fastif
   await app.ready();
   return app;
 }
-
-export function tokenFor(sub: string, claims: Partial<TokenClaims> = {}, expiresInSeconds = 3600): string {
-  return mintToken(SECRET, { sub, ...claims }, expiresInSeconds);
-}
-
-/**
- * An Authorization header whose token is signed with another key: refused only after its signature
- * check, so it counts towards the auth-failure limit (a malformed or expired one is refused before
- * and never counts: src/plugins/auth-rate-limit.ts).
- */
-export const FORGED_AUTHORIZATION = `Bearer ${mintToken('another-key-that-is-not-our-secret-0123456789', { sub: 'mallory' }, 3600)}`;
 
 // The contract, loaded by openapi-backend to check responses.
 const contract = new OpenAPIBackend({
