@@ -9,11 +9,8 @@
 import t from 'tap';
 import pg from 'pg';
 import type { LightMyRequestResponse } from 'fastify';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { ADMIN_URL, build, call, DATABASE_KIND, freshDatabase, POSTGRES_URL } from '../helper.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 const database = await freshDatabase(t);
 const app = await build(t, { database });
