@@ -10,7 +10,8 @@ import t from 'tap';
 import pg from 'pg';
 import type { LightMyRequestResponse } from 'fastify';
 import type { ErrorBody, Task } from '../support/types.js';
-import { ADMIN_URL, build, call, DATABASE_KIND, freshDatabase, POSTGRES_URL } from '../helper.js';
+import { build, call, DATABASE_KIND, freshDatabase, POSTGRES_URL } from '../helper.js';
+import { directClient as directClientTo } from '../support/postgres.js';
 
 const database = await freshDatabase(t);
 const app = await build(t, { database });
@@ -59,11 +60,7 @@ t.test(`a burst of 8 identical creates with one key makes one task (${DATABASE_K
 /** A direct connection (never through a pooler) to the app's own database. */
 async function directClient(): Promise<pg.Client> {
   if (database.kind !== 'postgres') throw new Error('PostgreSQL only');
-  const url = new URL(ADMIN_URL!);
-  url.pathname = new URL(database.url).pathname;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  return client;
+  return directClientTo(new URL(database.url).pathname.slice(1));
 }
 
 /** Waits until some backend of this database waits for a lock (the held request). */
