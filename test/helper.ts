@@ -6,13 +6,7 @@
 // reused by the test file's apps and emptied and checked in between (test/support/reused-pglite.ts,
 // reused-postgres.ts); migratedDatabase() is a new copy, freshDatabase() an empty database.
 //
-// Through a pooler (the PgBouncer pass of .ci/run): TEST_DATABASE_URL is the pooled URL the app
-// uses, TEST_ADMIN_DATABASE_URL the direct one, for CREATE/DROP DATABASE (dropping a database
-// through PgBouncer would race its pooled server connections to it; on Neon too, such admin work
-// goes to the direct URL). TEST_DATABASE_POOLED=transaction says the URL is transaction-pooled,
-// turning on the tests that only mean something there.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+// The PostgreSQL target (TEST_DATABASE_URL, the admin URL, pooling) is test/support/postgres.ts's.
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import addFormats from 'ajv-formats';
@@ -20,17 +14,15 @@ import type { Test } from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { DatabaseTarget } from '../src/db/connect.js';
-import { mintToken, type TokenClaims } from '../src/auth/dev-token.js';
 import { openapiDocument } from '../generated/document.js';
-import { emptyPGliteImage, initialisedDataDir, migratedPGliteImage, migratedPostgresTemplate } from './support/templates.js';
+import { emptyPGliteImage, initialisedDataDir, migratedPGliteImage } from './support/templates.js';
 import { lendPGlite } from './support/reused-pglite.js';
-import { lendPostgresDatabase } from './support/reused-postgres.js';
+import { lentPostgresDatabase, migratedPostgresDatabase, newPostgresDatabase, POSTGRES_URL } from './support/postgres.js';
+import { SECRET, tokenFor } from './support/tokens.js';
 
-export const SECRET = 'test-secret-that-is-long-enough-0123456789';
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
-export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL || POSTGRES_URL;
-export const POOLED = POSTGRES_URL !== undefined && process.env.TEST_DATABASE_POOLED === 'transaction';
-export const DATABASE_KIND = POSTGRES_URL ? 'postgres' : 'pglite';
+export { FORGED_AUTHORIZATION, SECRET, tokenFor } from './support/tokens.js';
+
+export { admin, ADMIN_URL, DATABASE_KIND, POOLED, POSTGRES_URL } from './support/postgres.js';
 
 export function testConfig(env: Record<string, string> = {}): Config {
   // Load shedding is off unless a test turns it on: a busy test machine must not turn functional tests' answers into 503s.
@@ -40,13 +32,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** A fresh, empty database for one test: a new PostgreSQL database, or PGlite in memory. */
 export async function freshDatabase(t: Test): Promise<DatabaseTarget> {
   if (!POSTGRES_URL) return { kind: 'pglite', dataDir: undefined, image: await emptyPGliteImage() };
-  const name = `todo_test_${randomBytes(6).toString('hex')}`;
-  await admin(async (client) => client.query(`CREATE DATABASE ${name}`));
-  t.teardown(() => admin(async (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  // Named prepared statements as in production on a direct URL; off through the transaction pooler (PgBouncer 1.18 has no support).
-  return { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED };
+  return newPostgresDatabase(t);
 }
 
 /** The same database across restarts: a fresh PostgreSQL database, or PGlite on disk in a test folder (initialised, not migrated). */
@@ -58,27 +44,7 @@ export async function fileDatabase(t: Test): Promise<DatabaseTarget> {
 /** A fresh database with every migration applied: a copy of a template migrated once (fast), not an empty one. */
 export async function migratedDatabase(t: Test): Promise<DatabaseTarget> {
   if (!POSTGRES_URL) return { kind: 'pglite', dataDir: undefined, image: await migratedPGliteImage() };
-  const template = await migratedPostgresTemplate(admin, ADMIN_URL!);
-  const name = `todo_test_${randomBytes(6).toString('hex')}`;
-  await admin(async (client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
-  t.teardown(() => admin(async (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  // Named prepared statements as in production on a direct URL; off through the transaction pooler (PgBouncer 1.18 has no support).
-  return { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED };
-}
-
-/** Runs `fn` on a direct (never pooled) connection to the server's admin database (or to `database` on that server). */
-export async function admin<T>(fn: (client: pg.Client) => Promise<T>, database?: string): Promise<T> {
-  const url = new URL(ADMIN_URL!);
-  if (database) url.pathname = `/${database}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+  return migratedPostgresDatabase(t);
 }
 
 /** build()'s database: a reused PGlite instance or PostgreSQL database, as migrated (see build()). */
@@ -87,11 +53,7 @@ async function reusedDatabase(): Promise<{ database: DatabaseTarget; giveBack: (
     const lent = await lendPGlite(await migratedPGliteImage());
     return { database: { kind: 'pglite', dataDir: undefined, lent }, giveBack: () => lent.giveBack() };
   }
-  const lent = await lendPostgresDatabase(admin, await migratedPostgresTemplate(admin, ADMIN_URL!));
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${lent.name}`;
-  // Named prepared statements as in production on a direct URL; off through the transaction pooler (PgBouncer 1.18 has no support).
-  return { database: { kind: 'postgres', url: url.toString(), poolMax: 10, preparedStatements: !POOLED }, giveBack: () => lent.giveBack() };
+  return lentPostgresDatabase();
 }
 
 export interface BuildOptions {
@@ -121,17 +83,6 @@ export async function build(t: Test, options: BuildOptions = {}): Promise<Fastif
   await app.ready();
   return app;
 }
-
-export function tokenFor(sub: string, claims: Partial<TokenClaims> = {}, expiresInSeconds = 3600): string {
-  return mintToken(SECRET, { sub, ...claims }, expiresInSeconds);
-}
-
-/**
- * An Authorization header whose token is signed with another key: refused only after its signature
- * check, so it counts towards the auth-failure limit (a malformed or expired one is refused before
- * and never counts: src/plugins/auth-rate-limit.ts).
- */
-export const FORGED_AUTHORIZATION = `Bearer ${mintToken('another-key-that-is-not-our-secret-0123456789', { sub: 'mallory' }, 3600)}`;
 
 // The contract, loaded by openapi-backend to check responses.
 const contract = new OpenAPIBackend({

@@ -2,13 +2,10 @@
 // whose nbf is up to 30 s ahead (the auth server's clock runs ahead), or whose exp passed up to 30 s
 // ago, is accepted; beyond that bound it is 401. Both sides of the bound, for the default and a
 // configured value.
-import { createSigner } from 'fast-jwt';
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { build, call, SECRET } from '../helper.js';
-
-const now = () => Math.floor(Date.now() / 1000);
-const hs = createSigner({ key: SECRET, algorithm: 'HS256' });
+import { build, call } from '../helper.js';
+import { nowSeconds as now, signToken as hs } from '../support/tokens.js';
 
 async function status(app: FastifyInstance, claims: { nbf?: number; exp: number }): Promise<number> {
   const res = await call(app, { method: 'GET', url: '/api/tasks', authorization: `Bearer ${hs({ sub: 'alice', ...claims })}` });

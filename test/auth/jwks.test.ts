@@ -1,9 +1,9 @@
 // Better Auth's asymmetric tokens, verified against a JWKS served by the test on a random port.
 import { randomUUID } from 'node:crypto';
-import { createSigner } from 'fast-jwt';
 import t, { type Test } from 'tap';
 import { build, call, SECRET } from '../helper.js';
 import { ISSUER, keyServer, newKey, sign } from '../support/key-server.js';
+import { nowSeconds, signToken } from '../support/tokens.js';
 
 async function appWith(t: Test, jwksUrl: string, env: Record<string, string> = {}) {
   // The failed-auth rate limit would turn floods of bad tokens into 429s; it has its own tests.
@@ -83,7 +83,7 @@ t.test('no cross-mode token verifies', async (t) => {
   const publicPem = ed.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const jwk = ed.publicKey.export({ format: 'jwk' });
   const hsWith = (key: string | Buffer) =>
-    createSigner({ key, algorithm: 'HS256', kid: ed.kid, expiresIn: 60_000 })({ sub: 'x', iss: ISSUER, aud: ISSUER });
+    signToken({ sub: 'x', iss: ISSUER, aud: ISSUER, exp: nowSeconds() + 60 }, { key, header: { kid: ed.kid } });
 
   // JWKS only: HS256 tokens are not accepted at all, whatever they are signed with.
   const jwksOnly = await appWith(t, url, { BETTER_AUTH_SECRET: '' });

@@ -1,16 +1,15 @@
 // The cache of verified tokens (src/auth/verified-tokens.ts): a hit only inside the token's own time
 // bounds (nbf − tolerance … exp + tolerance, at most CACHE_TTL_MS after verification), only for the
 // exact token string, never for a failure.
-import { createSigner } from 'fast-jwt';
 import t from 'tap';
 import { AuthError, createTokenVerifier } from '../../src/auth/verifier.js';
 import { verifiedTokenCache } from '../../src/auth/verified-tokens.js';
 import { VERIFIED_TOKEN_CACHE_TTL_MS as CACHE_TTL_MS } from '../../src/limits.js';
 import type { Subject } from '../../src/auth/subject.js';
+import { nowSeconds, signToken } from '../support/tokens.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
-const hs = createSigner({ key: SECRET, algorithm: 'HS256' });
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+const hs = (claims: Record<string, unknown>) => signToken(claims, { key: SECRET });
 const alice = { subject: 'alice' as Subject, email: undefined };
 
 t.test('an entry is used only between nbf − tolerance and exp + tolerance', async (t) => {
@@ -52,7 +51,7 @@ t.test('a failure is never served as a success, and a tampered copy of a cached 
   const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
   await t.rejects(verify(tampered), new AuthError('bad_signature'));
   await t.rejects(verify(tampered), new AuthError('bad_signature'), 'again');
-  const otherKey = createSigner({ key: `${SECRET}-other`, algorithm: 'HS256' })({ sub: 'alice', exp: nowSeconds() + 600 });
+  const otherKey = signToken({ sub: 'alice', exp: nowSeconds() + 600 }, { key: `${SECRET}-other` });
   await t.rejects(verify(otherKey), new AuthError('bad_signature'));
   t.equal((await verify(token)).subject, 'alice', 'the good token still passes');
 });

@@ -2,10 +2,9 @@
 // a listening server: typed data on success, the typed Error body on failure, in both families.
 import t from 'tap';
 import createClient from 'openapi-fetch';
-import type { paths, components } from '../../generated/openapi.js';
+import type { paths } from '../../generated/openapi.js';
 import { build, tokenFor } from '../helper.js';
-
-type Task = components['schemas']['Task'];
+import type { Task } from '../support/types.js';
 
 const app = await build(t);
 await app.listen({ port: 0, host: '127.0.0.1' });

@@ -3,7 +3,8 @@
 // forwarded (and not spoofable), and the failed-authentication limit counted across processes.
 import t from 'tap';
 import { FORGED_AUTHORIZATION, tokenFor } from '../helper.js';
-import { assertContract, clusterAvailable, request, startCluster, type RequestOptions } from '../support/cluster.js';
+import { clusterAvailable, startCluster } from '../support/cluster.js';
+import { assertContract, request, type RequestOptions } from '../support/http.js';
 
 const MAX = 10;
 

@@ -5,12 +5,10 @@
 // exactly the right answers: nothing relies on session state carried from one transaction to the next.
 import t from 'tap';
 import { sql } from 'kysely';
-import type { components } from '../../generated/openapi.js';
+import type { Task } from '../support/types.js';
 import { buildApp } from '../../src/app.js';
 import { connect } from '../../src/db/connect.js';
 import { call, freshDatabase, POOLED, testConfig } from '../helper.js';
-
-type Task = components['schemas']['Task'];
 
 const skip = !POOLED && 'needs a transaction-pooled TEST_DATABASE_URL and TEST_DATABASE_POOLED=transaction (the PgBouncer pass of .ci/run)';
 const APP_CONNECTIONS = 12;

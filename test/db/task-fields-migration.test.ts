@@ -7,11 +7,10 @@ import { sql, type Kysely } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { connect } from '../../src/db/connect.js';
 import { migrateTo, migrateToLatest } from '../../src/db/migrate.js';
-import type { components } from '../../generated/openapi.js';
+import type { Task } from '../support/types.js';
 import type { Database } from '../../src/db/schema.js';
 import { POSTGRES_URL, freshDatabase, testConfig, call, fileDatabase } from '../helper.js';
 
-type Task = components['schemas']['Task'];
 const PREVIOUS = '2026_11_22_0001_users_and_tasks';
 
 t.test('a populated database of the previous schema is upgraded by start-up, losing and changing nothing', async (t) => {

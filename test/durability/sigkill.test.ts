@@ -15,9 +15,7 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { DATABASE_KIND, freshDatabase, SECRET, tokenFor } from '../helper.js';
 import { startServer } from '../support/server-process.js';
-import type { components } from '../../generated/openapi.js';
-
-type Task = components['schemas']['Task'];
+import type { Task } from '../support/types.js';
 
 const CLIENTS = 24;
 const USERS = 4;

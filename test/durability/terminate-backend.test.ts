@@ -7,9 +7,7 @@ import pg from 'pg';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { freshDatabase, POSTGRES_URL, testConfig, tokenFor } from '../helper.js';
-import type { components } from '../../generated/openapi.js';
-
-type Task = components['schemas']['Task'];
+import type { Task } from '../support/types.js';
 
 const CLIENTS = 16;
 const TERMINATE_FOR_MS = 3000;

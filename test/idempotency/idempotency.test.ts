@@ -5,12 +5,9 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { build, call, tokenFor } from '../helper.js';
 import { families, type Family } from '../support/families.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 const app = await build(t);
 

@@ -5,13 +5,11 @@ import t from 'tap';
 import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'kysely';
-import type { components } from '../../generated/openapi.js';
+import type { Task } from '../support/types.js';
 import { build, call, DATABASE_KIND, fileDatabase, testConfig } from '../helper.js';
 import { buildApp } from '../../src/app.js';
 import { deleteExpiredKeys } from '../../src/idempotency/idempotency.repository.js';
 import backgroundJobs from '../../src/plugins/background-jobs.js';
-
-type Task = components['schemas']['Task'];
 
 t.test(`a key is replayed by a restarted server on the same database (${DATABASE_KIND})`, async (t) => {
   const target = await fileDatabase(t);

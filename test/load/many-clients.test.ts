@@ -5,10 +5,8 @@
 import t from 'tap';
 import { Agent, fetch } from 'undici';
 import { freshDatabase, POOLED, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
-import type { components } from '../../generated/openapi.js';
+import type { Task } from '../support/types.js';
 import { startServer } from '../support/server-process.js';
-
-type Task = components['schemas']['Task'];
 
 const CLIENTS = 500;
 const DURATION_MS = 60_000;

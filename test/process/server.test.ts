@@ -4,6 +4,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
+import { request } from '../support/http.js';
 import { startServer } from '../support/server-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,13 +48,9 @@ t.test('development without a secret generates one, keeps it, and prints a worki
   const output = await server.waitFor(/export TOKEN=(\S+)[\s\S]*curl -s -H "Authorization: Bearer \$TOKEN" (http:\/\/\S+)\/api\/tasks/);
   const [, token, base] = /export TOKEN=(\S+)[\s\S]*?(http:\/\/[^/\s]+)\/api\/tasks/.exec(output)!;
   t.match(output, /development secret just generated/);
-  const created = await fetch(`${base}/api/tasks`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ title: 'From the README' }),
-  });
+  const created = await request(base!, '/api/tasks', { method: 'POST', token, body: { title: 'From the README' } });
   t.equal(created.status, 201);
-  t.equal(((await created.json()) as { user_id: string }).user_id, 'demo-user');
+  t.equal((created.json() as { user_id: string }).user_id, 'demo-user');
   server.child.kill('SIGTERM');
   t.equal(await server.exited, 0, 'SIGTERM shuts down cleanly');
 
@@ -63,9 +60,9 @@ t.test('development without a secret generates one, keeps it, and prints a worki
   const output2 = await again.waitFor(/(http:\/\/[^/\s]+)\/api\/tasks/);
   t.match(output2, /development secret kept in/);
   const [, base2] = /(http:\/\/[^/\s]+)\/api\/tasks/.exec(output2)!;
-  const list = await fetch(`${base2}/api/tasks`, { headers: { authorization: `Bearer ${token}` } });
+  const list = await request(base2!, '/api/tasks', { token });
   t.equal(list.status, 200, 'the first token still works');
-  t.equal(((await list.json()) as unknown[]).length, 1, 'and the task persisted in DATA_DIR');
+  t.equal((list.json() as unknown[]).length, 1, 'and the task persisted in DATA_DIR');
   again.child.kill('SIGTERM');
   t.equal(await again.exited, 0);
 });
@@ -100,20 +97,16 @@ t.test('cp .env.example .env && npm start: it starts, serves /health and an auth
     server.notes().includes(`development secret just generated in ${join(dir, '.data', 'dev-secret')}`),
     'DATA_DIR=.data from the file, relative to the working directory',
   );
-  const health = await fetch(`${server.base}/health`);
+  const health = await request(server.base, '/health');
   t.equal(health.status, 200);
-  t.same(await health.json(), { status: 'healthy' });
+  t.same(health.json(), { status: 'healthy' });
   const [, token] = /export TOKEN=(\S+)/.exec(server.notes()) ?? [];
   t.ok(token, 'the demo token is printed');
-  const created = await fetch(`${server.base}/api/tasks`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ title: 'From .env.example' }),
-  });
+  const created = await request(server.base, '/api/tasks', { method: 'POST', token, body: { title: 'From .env.example' } });
   t.equal(created.status, 201);
-  const list = await fetch(`${server.base}/api/tasks`, { headers: { authorization: `Bearer ${token}` } });
+  const list = await request(server.base, '/api/tasks', { token });
   t.equal(list.status, 200);
-  t.match(await list.json(), [{ title: 'From .env.example', user_id: 'demo-user' }]);
+  t.match(list.json(), [{ title: 'From .env.example', user_id: 'demo-user' }]);
   server.child.kill('SIGTERM');
   t.same(await server.exited, { code: 0, signal: null });
 });

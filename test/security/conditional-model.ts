@@ -8,11 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { call } from '../helper.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 const USERS = 3;
 /** One pool for everyone: the same key in two users' hands must mean two unrelated keys. */

@@ -3,9 +3,8 @@
 // what the API must answer for them: which tasks a filter keeps, in which order, the stats, and
 // the fields after a write. Kept apart so other extensions of the model (versions) stay separate.
 import fc from 'fast-check';
-import type { components } from '../../generated/openapi.js';
+import type { Task, TaskStats } from '../support/types.js';
 
-type Task = components['schemas']['Task'];
 type Priority = Task['priority'];
 
 export interface V2Fields {
@@ -119,7 +118,7 @@ export function exactOrder(sort: V2ListQuery['sort'], order: 'asc' | 'desc'): ((
   return undefined;
 }
 
-export function expectedStats(tasks: Task[], now = Date.now()): components['schemas']['TaskStats'] {
+export function expectedStats(tasks: Task[], now = Date.now()): TaskStats {
   const completed = tasks.filter((t) => t.completed).length;
   const count = (p: Priority) => tasks.filter((t) => t.priority === p).length;
   return {

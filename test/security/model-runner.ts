@@ -4,14 +4,11 @@
 // title a user writes starts with that user's random marker: see model-commands.ts.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { call } from '../helper.js';
 import { USER_NAMES, USERS, type Command, type ListQuery, type Op, type Target, type WritableFields } from './model-commands.js';
 import { afterWrite, exactOrder, expectedStats, listQueryString } from './model-fields.js';
 import { checkList, Model, passes, sameJson, withoutRequestId } from './model-state.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 export interface Stats {
   sequences: number;

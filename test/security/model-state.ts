@@ -2,12 +2,9 @@
 // have, and the checks of an answer against it (a list page, JSON equality, the list filters).
 // model-runner.ts keeps one per sequence.
 import type { LightMyRequestResponse } from 'fastify';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { exactOrder, passesFilters } from './model-fields.js';
 import type { ListQuery, Op } from './model-commands.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 /** The tasks the API must have, as last answered. */
 export class Model {

@@ -4,10 +4,10 @@
 // minute: every one is 401. A flood of forged tokens from that address is still cut off at the
 // default limit (AUTH_RATE_LIMIT_MAX=300 failed signature checks per 60 s).
 import { randomUUID } from 'node:crypto';
-import { createSigner } from 'fast-jwt';
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { assertMatchesContract, build, SECRET, testConfig, tokenFor } from '../helper.js';
+import { assertMatchesContract, build, testConfig, tokenFor } from '../helper.js';
+import { nowSeconds as now, signToken as hs } from '../support/tokens.js';
 
 const NAT = '198.51.100.77';
 
@@ -17,8 +17,6 @@ async function fromNat(app: FastifyInstance, authorization?: string): Promise<nu
   await assertMatchesContract('GET', '/api/tasks', res);
   return res.statusCode;
 }
-const now = () => Math.floor(Date.now() / 1000);
-const hs = createSigner({ key: SECRET, algorithm: 'HS256' });
 
 t.test('the defaults', async (t) => {
   const { authRateLimit } = testConfig();

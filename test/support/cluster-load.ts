@@ -3,7 +3,7 @@
 // acknowledged. verify() then checks every acknowledged write is in the database as acknowledged.
 import http from 'node:http';
 import { tokenFor } from '../helper.js';
-import { request } from './cluster.js';
+import { request } from './http.js';
 
 export interface Failure {
   readonly what: string;

@@ -4,13 +4,11 @@
 // missing, for a loud skip.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import tap, { type Test } from 'tap';
-import type { LightMyRequestResponse } from 'fastify';
-import { assertMatchesContract, freshDatabase, POSTGRES_URL, SECRET } from '../helper.js';
+import { freshDatabase, POSTGRES_URL, SECRET } from '../helper.js';
 import { REDIS_URL, redisMissing, skipBanner, uniquePrefix } from './redis.js';
 
 const run = promisify(execFile);
@@ -85,61 +83,4 @@ export async function startCluster(t: Test, processes: number, env: Record<strin
   });
   await cluster.script('start');
   return cluster;
-}
-
-export interface Answer {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-export interface RequestOptions {
-  method?: string;
-  token?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  agent?: http.Agent | false;
-  /** The client's own address (127.0.0.x), so the balancer forwards it as X-Forwarded-For. */
-  localAddress?: string;
-}
-
-/** One HTTP request through the balancer. Rejects on a connection error. */
-export function request(base: string, path: string, options: RequestOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${base}${path}`,
-      {
-        method: options.method ?? 'GET',
-        headers,
-        agent: options.agent ?? false,
-        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-    req.end(payload);
-  });
-}
-
-/** Checks an answer against openapi.yaml, as test/helper.ts's call() does for injected requests. */
-export async function assertContract(method: string, path: string, answer: Answer): Promise<void> {
-  const asInjected = {
-    statusCode: answer.status,
-    headers: answer.headers,
-    body: answer.body,
-    json: answer.json,
-  } as unknown as LightMyRequestResponse;
-  await assertMatchesContract(method, path, asInjected);
 }

@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createSigner } from 'fast-jwt';
 import type { Test } from 'tap';
+import { nowSeconds, signToken } from './tokens.js';
 
 export const ISSUER = 'http://auth.test';
 
@@ -35,15 +35,11 @@ export async function keyServer(t: Test) {
   return { state, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/auth/jwks` };
 }
 
-const pems = new WeakMap<Key, string>();
+/** A token as Better Auth's jwt plugin signs it: `kid` in the header, `iss`/`aud`, valid for 15 minutes. */
 export function sign(key: Key, claims: Record<string, unknown> = {}, kid: string = key.kid): string {
-  let pem = pems.get(key);
-  if (!pem) pems.set(key, (pem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()));
-  return createSigner({ key: pem, algorithm: key.alg, kid, expiresIn: 15 * 60_000 })({
-    sub: 'ba-user-1',
-    email: 'u@example.com',
-    iss: ISSUER,
-    aud: ISSUER,
-    ...claims,
-  });
+  const iat = nowSeconds();
+  return signToken(
+    { sub: 'ba-user-1', email: 'u@example.com', iss: ISSUER, aud: ISSUER, ...claims, iat, exp: iat + 15 * 60 },
+    { alg: key.alg, key: key.privateKey, header: { kid } },
+  );
 }

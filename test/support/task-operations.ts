@@ -4,12 +4,10 @@
 // is also checked against openapi.yaml (declared status, body schema, headers).
 import type { Test } from 'tap';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from './types.js';
 import { build, call, type CallOptions } from '../helper.js';
 import type { Family } from './families.js';
 
-export type Task = components['schemas']['Task'];
-export type ErrorBody = components['schemas']['ApiError'];
 export type Method = CallOptions['method'];
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,10 +2,8 @@
 // requests from a new user records that user exactly once.
 import t from 'tap';
 import type { Test } from 'tap';
-import type { components } from '../../generated/openapi.js';
+import type { Task } from '../support/types.js';
 import { build, call, tokenFor } from '../helper.js';
-
-type Task = components['schemas']['Task'];
 
 const app = await build(t);
 

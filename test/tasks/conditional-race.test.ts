@@ -4,12 +4,9 @@
 // connections); on PGlite (one connection) they are serialized by the driver, and the answer must
 // be the same.
 import t from 'tap';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { build, call, DATABASE_KIND } from '../helper.js';
 import { families } from '../support/families.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 const WRITERS = 20;
 const app = await build(t);

@@ -3,12 +3,9 @@
 // shows that user nothing but their own tasks; walking while others insert and delete never
 // repeats a task and never skips one that existed throughout.
 import t from 'tap';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { build, call } from '../helper.js';
 import { families } from '../support/families.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 const app = await build(t);
 const nextOf = (link: unknown): string | undefined => /^<([^>]+)>; rel="next"$/.exec(String(link ?? ''))?.[1];

@@ -2,12 +2,9 @@
 // combined with status, each sort in both orders with ties by id, search with literal % and _.
 import t from 'tap';
 import type { Test } from 'tap';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { build, call } from '../helper.js';
 import { families, type Family } from '../support/families.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 const app = await build(t);
 const HOUR = 3600_000;

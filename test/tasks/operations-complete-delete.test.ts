@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { call, type CallOptions } from '../helper.js';
 import { families } from '../support/families.js';
-import { assertError, assertInvalid, buildOperationsApp, type Task } from '../support/task-operations.js';
+import { assertError, assertInvalid, buildOperationsApp } from '../support/task-operations.js';
+import type { Task } from '../support/types.js';
 
 const { app, create, fetchTask } = await buildOperationsApp(t);
 

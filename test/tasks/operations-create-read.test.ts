@@ -6,16 +6,8 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { call } from '../helper.js';
 import { families } from '../support/families.js';
-import {
-  assertError,
-  assertInvalid,
-  buildOperationsApp,
-  ISO_UTC,
-  UUID,
-  type ErrorBody,
-  type Method,
-  type Task,
-} from '../support/task-operations.js';
+import { assertError, assertInvalid, buildOperationsApp, ISO_UTC, UUID, type Method } from '../support/task-operations.js';
+import type { ErrorBody, Task } from '../support/types.js';
 
 const { app, create, fetchTask } = await buildOperationsApp(t);
 

@@ -5,7 +5,8 @@
 import t from 'tap';
 import { call } from '../helper.js';
 import { families } from '../support/families.js';
-import { assertInvalid, buildOperationsApp, sleep, type ErrorBody, type Task } from '../support/task-operations.js';
+import { assertInvalid, buildOperationsApp, sleep } from '../support/task-operations.js';
+import type { ErrorBody, Task } from '../support/types.js';
 
 const { app, create } = await buildOperationsApp(t);
 

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { call } from '../helper.js';
 import { families, type Family } from '../support/families.js';
-import { assertError, buildOperationsApp, operations, type Task } from '../support/task-operations.js';
+import { assertError, buildOperationsApp, operations } from '../support/task-operations.js';
+import type { Task } from '../support/types.js';
 
 const { app, create, fetchTask } = await buildOperationsApp(t);
 

@@ -6,7 +6,8 @@
 import t from 'tap';
 import { call } from '../helper.js';
 import { families } from '../support/families.js';
-import { assertError, assertInvalid, bodyOperations, buildOperationsApp, operations, type Task } from '../support/task-operations.js';
+import { assertError, assertInvalid, bodyOperations, buildOperationsApp, operations } from '../support/task-operations.js';
+import type { Task } from '../support/types.js';
 
 const { app, create, fetchTask } = await buildOperationsApp(t);
 

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { call } from '../helper.js';
 import { families } from '../support/families.js';
-import { assertError, assertInvalid, buildOperationsApp, sleep, type Method, type Task } from '../support/task-operations.js';
+import { assertError, assertInvalid, buildOperationsApp, sleep, type Method } from '../support/task-operations.js';
+import type { Task } from '../support/types.js';
 
 const { app, create, fetchTask } = await buildOperationsApp(t);
 

@@ -5,10 +5,8 @@ import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import type { DatabaseTarget } from '../../src/db/connect.js';
-import type { components } from '../../generated/openapi.js';
+import type { Task } from '../support/types.js';
 import { build, call, freshDatabase, POSTGRES_URL, tokenFor } from '../helper.js';
-
-type Task = components['schemas']['Task'];
 
 async function survivesRestart(t: Test, database: DatabaseTarget): Promise<void> {
   const first = await build(t, { database });

@@ -2,11 +2,10 @@
 // running at once (on PostgreSQL, truly in parallel: the trigger-kept counts must neither
 // deadlock nor drift), in both route families.
 import t from 'tap';
-import type { components } from '../../generated/openapi.js';
+import type { Task } from '../support/types.js';
 import { build, call } from '../helper.js';
 import { families } from '../support/families.js';
 
-type Task = components['schemas']['Task'];
 const app = await build(t);
 const PRIORITIES = ['low', 'medium', 'high'] as const;
 

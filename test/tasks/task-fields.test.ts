@@ -3,12 +3,9 @@
 // server-managed completed_at, and a precise 422 naming each invalid field.
 import t from 'tap';
 import type { Test } from 'tap';
-import type { components } from '../../generated/openapi.js';
+import type { ErrorBody, Task } from '../support/types.js';
 import { build, call } from '../helper.js';
 import { families, type Family } from '../support/families.js';
-
-type Task = components['schemas']['Task'];
-type ErrorBody = components['schemas']['ApiError'];
 
 const app = await build(t);
 let users = 0;
