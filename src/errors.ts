@@ -38,8 +38,6 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-export const taskNotFound = () => new ApiError(404, 'not_found', 'Task not found.');
-
 export const serviceUnavailable = () =>
   new ApiError(503, 'service_unavailable', 'The database is unavailable; try again shortly.', {
     'retry-after': String(RETRY_AFTER_SECONDS),

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { subjectFromVerifiedToken } from '../../src/auth/subject.js';
 import type { Database } from '../../src/db/schema.js';
 import { listQuery } from '../../src/tasks/task-list.repository.js';
-import { ownedTasks } from '../../src/tasks/owned-tasks.js';
+import { owned } from '../../src/db/owned.js';
 import { median } from './shared.js';
 import { urlOf } from './growth-seed.js';
 
@@ -58,7 +58,7 @@ export async function planFigures(
       samples.get.push(
         await explain(
           db,
-          ownedTasks(db, owner)
+          owned(db, 'tasks', owner)
             .select()
             .selectAll()
             .where('id', '=', user.taskIds[i % user.taskIds.length]!),

@@ -1,5 +1,5 @@
 // Table types, following Kysely's advice: Generated<> for database defaults, T | null for nullable columns.
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface UsersTable {
   id: string;
@@ -52,7 +52,3 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   task_counts: TaskCountsTable;
 }
-
-export type TaskRow = Selectable<TasksTable>;
-export type NewTaskRow = Insertable<TasksTable>;
-export type TaskRowUpdate = Updateable<TasksTable>;

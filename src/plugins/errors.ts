@@ -5,6 +5,8 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, errorBody, serviceUnavailable, type ErrorCode, type FieldError } from '../errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { DomainError } from '../domain/errors.js';
+import { httpErrorOf } from '../http/domain-errors.js';
 import { fieldErrors, summarize } from '../contract/field-errors.js';
 
 /** The router's limit on one path parameter (user ids are at most 255 characters, checked with 422). */
@@ -80,6 +82,7 @@ function send(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
 
 function toApiError(error: FastifyError, request: FastifyRequest, bodyLimit: number | undefined): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return httpErrorOf(error);
   if (error.validation) {
     const errors: FieldError[] = fieldErrors(error.validation as never, error.validationContext);
     return new ApiError(422, 'validation_failed', `The request is invalid: ${summarize(errors)}.`, {}, errors);
