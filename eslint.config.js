@@ -3,10 +3,26 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-const taskTableAccess = {
-  selector: "CallExpression[callee.property.name=/^(selectFrom|updateTable|deleteFrom|insertInto)$/][arguments.0.value='tasks']",
-  message: 'Build task queries through ownedTasks() in src/tasks/owned-tasks.ts, so every query is filtered by its owner.',
-};
+// Every table is user-owned (src/db/owned.ts, OWNED_TABLES): queries on a named table are built
+// through owned() or acrossOwners() there, never directly, so none can run without its owner.
+const ownedTablesOnly =
+  'Build queries on a table through owned() (or acrossOwners()) in src/db/owned.ts, so every query is filtered by its owner.';
+const tableAccess = [
+  {
+    selector:
+      'CallExpression[callee.property.name=/^(selectFrom|updateTable|deleteFrom|insertInto|replaceInto|mergeInto)$/][arguments.0.type=/^(Literal|TemplateLiteral)$/]',
+    message: ownedTablesOnly,
+  },
+  {
+    // Raw SQL that names a table: `sql\`select … from tasks\``, `sql.table('tasks')`.
+    selector: "TaggedTemplateExpression[tag.name='sql'] TemplateElement[value.raw=/\\b(from|into|update|join|table)\\s+\"?[A-Za-z_]/i]",
+    message: ownedTablesOnly,
+  },
+  {
+    selector: "CallExpression[callee.object.name='sql'][callee.property.name='table']",
+    message: ownedTablesOnly,
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'generated/', 'node_modules/', '.data/', '.tap/'] },
@@ -16,7 +32,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': ['error', { ignoreRestArgs: true }],
-      'no-restricted-syntax': ['error', taskTableAccess],
+      'no-restricted-syntax': ['error', ...tableAccess],
     },
   },
   {
@@ -25,7 +41,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['src/tasks/owned-tasks.ts', 'test/**', 'scripts/**'],
+    // The door itself, the schema's history, and code that sets up or inspects databases from outside.
+    files: ['src/db/owned.ts', 'src/db/migrations/**', 'src/db/migrate.ts', 'test/**', 'scripts/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

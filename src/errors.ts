@@ -36,8 +36,6 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-export const taskNotFound = () => new ApiError(404, 'not_found', 'Task not found.');
-
 /** A method the path does not answer; `allowed` is what it does answer (src/contract/allowed-methods.ts). */
 export const methodNotAllowed = (allowed: readonly string[]) =>
   new ApiError(405, 'method_not_allowed', 'This path does not answer this method; the Allow header lists the ones it does.', {

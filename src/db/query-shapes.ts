@@ -43,8 +43,21 @@ interface Cached {
 export interface QueryShape<V, R> {
   /** The compiled query for these values (from the shape's cache when it has been built before). */
   (db: Kysely<Database>, values: V): CompiledQuery<R>;
+  /** What the query is, for test messages (e.g. `tasks.find`). */
+  readonly shapeName: string;
   /** The distinct shapes compiled so far (tests check each one). */
   readonly compiled: () => readonly CompiledQuery[];
+}
+
+const registry: QueryShape<never, unknown>[] = [];
+
+/**
+ * Every query shape defined in this process, in definition order: test/tasks/owner-filter.test.ts
+ * checks each one's compiled queries against src/db/owned.ts, so a new repository's are included
+ * without being listed anywhere.
+ */
+export function queryShapes(): readonly QueryShape<never, unknown>[] {
+  return registry;
 }
 
 /**
@@ -54,6 +67,7 @@ export interface QueryShape<V, R> {
 export function queryShape<V extends object, S, R>(
   shapeOf: (values: V) => S,
   build: (db: Kysely<Database>, p: Placeholders<V>, shape: S) => Compilable<R>,
+  name = 'unnamed',
 ): QueryShape<V, R> {
   const cache = new Map<string, Cached>();
   const shape = (db: Kysely<Database>, values: V): CompiledQuery<R> => {
@@ -66,7 +80,9 @@ export function queryShape<V extends object, S, R>(
     }
     return bind(cached, values) as CompiledQuery<R>;
   };
-  return Object.assign(shape, { compiled: () => [...cache.values()].map((c) => c.query) });
+  const registered = Object.assign(shape, { shapeName: name, compiled: () => [...cache.values()].map((c) => c.query) });
+  registry.push(registered as QueryShape<never, unknown>);
+  return registered;
 }
 
 /** The `shapeOf` of a query that has one shape for every value of V. */

@@ -1,5 +1,5 @@
 // Table types, following Kysely's advice: Generated<> for database defaults, T | null for nullable columns.
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface UsersTable {
   id: string;
@@ -63,7 +63,3 @@ export interface Database {
   task_counts: TaskCountsTable;
   job_runs: JobRunsTable;
 }
-
-export type TaskRow = Selectable<TasksTable>;
-export type NewTaskRow = Insertable<TasksTable>;
-export type TaskRowUpdate = Updateable<TasksTable>;

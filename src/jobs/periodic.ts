@@ -17,7 +17,10 @@ import { hostname } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/schema.js';
+import { systemTable } from '../db/owned.js';
 import { JOB_CLAIM_JITTER_MS, JOB_RUN_HISTORY_PERIODS, JOB_STOP_WAIT_MS } from '../limits.js';
+
+const JOB_RUNS = systemTable('job_runs');
 
 export interface PeriodicJob {
   /** Unique among jobs: the key of its claims in job_runs. */
@@ -50,12 +53,15 @@ interface Claim {
 
 /** Claims the database's current period of `job` for `claimedBy`; says whether this claim won, and how far the next period is. */
 export async function claimPeriod(db: Kysely<Database>, job: string, periodMs: number, claimedBy: string): Promise<Claim> {
+  // The only table this SQL names is job_runs, through systemTable(); `from period`, `from claim` and
+  // `epoch from now()` are its own CTEs and functions, which the owner rule cannot tell from tables.
+  /* eslint-disable no-restricted-syntax */
   const { rows } = await sql<{ claimed: boolean; period_start_ms: string; ms_to_next: string }>`
     with period as (
       select floor(extract(epoch from now()) * 1000 / ${periodMs}::bigint)::bigint * ${periodMs}::bigint as start_ms,
              extract(epoch from now()) * 1000 as now_ms
     ), claim as (
-      insert into job_runs (job, period_start, claimed_by)
+      insert into ${JOB_RUNS} (job, period_start, claimed_by)
       select ${job}, to_timestamp(start_ms / 1000.0), ${claimedBy} from period
       on conflict do nothing
       returning 1
@@ -63,6 +69,7 @@ export async function claimPeriod(db: Kysely<Database>, job: string, periodMs: n
     select exists (select 1 from claim) as claimed, start_ms::text as period_start_ms,
            ceil(start_ms + ${periodMs}::bigint - now_ms)::bigint::text as ms_to_next
     from period`.execute(db);
+  /* eslint-enable no-restricted-syntax */
   const row = rows[0]!;
   return { claimed: row.claimed, periodStartMs: Number(row.period_start_ms), msToNextPeriod: Math.max(0, Number(row.ms_to_next)) };
 }
@@ -70,10 +77,10 @@ export async function claimPeriod(db: Kysely<Database>, job: string, periodMs: n
 /** Records how a claimed run ended, and forgets runs older than JOB_RUN_HISTORY_PERIODS periods. */
 async function recordEnd(db: Kysely<Database>, job: PeriodicJob, periodStartMs: number, error: string | null): Promise<void> {
   await sql`
-    update job_runs set finished_at = now(), error = ${error}
+    update ${JOB_RUNS} set finished_at = now(), error = ${error}
     where job = ${job.name} and period_start = to_timestamp(${periodStartMs}::bigint / 1000.0)`.execute(db);
   await sql`
-    delete from job_runs
+    delete from ${JOB_RUNS}
     where job = ${job.name} and period_start < to_timestamp((${periodStartMs}::bigint - ${job.periodMs * JOB_RUN_HISTORY_PERIODS}::bigint) / 1000.0)`.execute(
     db,
   );
@@ -81,7 +88,7 @@ async function recordEnd(db: Kysely<Database>, job: PeriodicJob, periodStartMs: 
 
 /** Gives a period back (claimed while this process began to stop), so another process may still run it. */
 async function releaseClaim(db: Kysely<Database>, job: string, periodStartMs: number): Promise<void> {
-  await sql`delete from job_runs where job = ${job} and period_start = to_timestamp(${periodStartMs}::bigint / 1000.0)`.execute(db);
+  await sql`delete from ${JOB_RUNS} where job = ${job} and period_start = to_timestamp(${periodStartMs}::bigint / 1000.0)`.execute(db);
 }
 
 /** Starts every job's loop at once (the first claim is for the current period). */

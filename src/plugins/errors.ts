@@ -6,6 +6,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, errorBody, methodNotAllowed, serviceUnavailable, type ErrorCode, type FieldError } from '../errors.js';
 import { contractPathOf } from '../contract/allowed-methods.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { DomainError } from '../domain/errors.js';
+import { httpErrorOf } from '../http/domain-errors.js';
 import { fieldErrors, summarize } from '../contract/field-errors.js';
 import { MAX_PARAM_LENGTH } from '../limits.js';
 
@@ -82,6 +84,7 @@ function send(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
 
 function toApiError(error: FastifyError, request: FastifyRequest, bodyLimit: number | undefined): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return httpErrorOf(error);
   if (error.validation) {
     const errors: FieldError[] = fieldErrors(error.validation as never, error.validationContext);
     return new ApiError(422, 'validation_failed', `The request is invalid: ${summarize(errors)}.`, {}, errors);

@@ -2,14 +2,15 @@
 // the filters and sort that produced it.
 //
 // Opaque to clients, not secret: base64url of [binding, key, id]. It holds no owner and needs no
-// signature, because every query is owner-filtered (ownedTasks()): another user presenting it, or
+// signature, because every query is owner-filtered (owned(), src/db/owned.ts): another user presenting it, or
 // a forged one, can only start their own list somewhere. `binding` is a hash of the canonical
-// filters + sort + order, so a cursor reused with other ones is refused (422) instead of silently
-// paging a different list. Every part is checked here, so no malformed value reaches SQL.
+// filters (each filter's `canonical`, list-filters.ts) + sort + order, so a cursor reused with
+// other ones is refused (InvalidInput, 422) instead of silently paging a different list. Every
+// part is checked here, so no malformed value reaches SQL.
 import { createHash } from 'node:crypto';
-import { ApiError } from '../errors.js';
+import { InvalidInput } from '../domain/errors.js';
 import type { ListFilters, SortField } from './list-params.js';
-import { normalizeTags } from './tags.js';
+import { listFilters } from './list-filters.js';
 
 /** A row's position in the order: its sort key (as keyOf() encodes it) and its id. */
 export interface Position {
@@ -29,7 +30,7 @@ export function encodeCursor(filters: ListFilters, position: Position): string {
   return Buffer.from(JSON.stringify([bindingOf(filters), position.key, position.id])).toString('base64url');
 }
 
-/** The position a cursor names, or a 422 naming `query.cursor`. */
+/** The position a cursor names, or InvalidInput naming `query.cursor`. */
 export function decodeCursor(cursor: string, filters: ListFilters): Position {
   let parts: unknown;
   try {
@@ -63,28 +64,13 @@ function validKey(sort: SortField, key: unknown): key is string | null {
 
 /** A short hash of everything that decides which tasks a list holds and in what order. */
 function bindingOf(f: ListFilters): string {
-  const canonical = [
-    f.status,
-    f.priority ? [...new Set(f.priority)].sort() : null,
-    f.tag ? normalizeTags(f.tag) : null,
-    f.q ?? null,
-    instant(f.due_before),
-    instant(f.due_after),
-    f.overdue,
-    f.sort,
-    f.order,
-  ];
+  const canonical: unknown[] = [];
+  for (const filter of listFilters) {
+    const form = filter.canonical(f[filter.param]);
+    if (form !== undefined) canonical.push(form);
+  }
+  canonical.push(f.sort, f.order);
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 16);
 }
 
-function instant(value: string | undefined): string | number | null {
-  if (value === undefined) return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? value : ms;
-}
-
-function invalidCursor(message: string): ApiError {
-  return new ApiError(422, 'validation_failed', `The request is invalid: query.cursor ${message}.`, {}, [
-    { in: 'query', field: 'cursor', message },
-  ]);
-}
+const invalidCursor = (message: string) => new InvalidInput('query', 'cursor', message);

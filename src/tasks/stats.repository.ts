@@ -7,13 +7,17 @@ import { sql, type Kysely } from 'kysely';
 import type { components } from '../../generated/openapi.js';
 import type { Database } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
-import { ownedTasks } from './owned-tasks.js';
+import { owned } from '../db/owned.js';
+import { oneShape, queryShape } from '../db/query-shapes.js';
 
 export type TaskStats = components['schemas']['TaskStats'];
 
 export async function taskStats(db: Kysely<Database>, owner: Subject): Promise<TaskStats> {
-  const [groups, overdue] = await Promise.all([statsQuery(db, owner).execute(), overdueQuery(db, owner).executeTakeFirstOrThrow()]);
-  const stats: TaskStats = { total: 0, completed: 0, pending: 0, overdue: overdue.n, by_priority: { low: 0, medium: 0, high: 0 } };
+  const [{ rows: groups }, { rows: overdue }] = await Promise.all([
+    db.executeQuery(statsQuery(db, owner)),
+    db.executeQuery(overdueQuery(db, owner)),
+  ]);
+  const stats: TaskStats = { total: 0, completed: 0, pending: 0, overdue: overdue[0]!.n, by_priority: { low: 0, medium: 0, high: 0 } };
   for (const { priority, completed, n } of groups) {
     stats.total += n;
     stats[completed ? 'completed' : 'pending'] += n;
@@ -22,19 +26,28 @@ export async function taskStats(db: Kysely<Database>, owner: Subject): Promise<T
   return stats;
 }
 
-/** Tasks per priority and completion, as the trigger keeps them (owner-filtered here: the one query on task_counts). */
-export function statsQuery(db: Kysely<Database>, owner: Subject) {
-  return db
-    .selectFrom('task_counts')
-    .where('user_id', '=', owner)
-    .select(['priority', 'completed', sql<number>`n::int`.as('n')]);
-}
+const countsQuery = queryShape(
+  oneShape<{ owner: Subject }>(),
+  (db, p) =>
+    owned(db, 'task_counts', p.owner)
+      .select()
+      .select(['priority', 'completed', sql<number>`n::int`.as('n')]),
+  'task_counts.by_priority',
+);
+
+const overdueCountQuery = queryShape(
+  oneShape<{ owner: Subject }>(),
+  (db, p) =>
+    owned(db, 'tasks', p.owner)
+      .select()
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('completed', '=', false)
+      .where(sql<boolean>`due_at is not null and due_at < now()`),
+  'tasks.overdue_count',
+);
+
+/** Tasks per priority and completion, as the trigger keeps them. */
+export const statsQuery = (db: Kysely<Database>, owner: Subject) => countsQuery(db, { owner });
 
 /** Tasks due before now and not completed. */
-export function overdueQuery(db: Kysely<Database>, owner: Subject) {
-  return ownedTasks(db, owner)
-    .select()
-    .select(sql<number>`count(*)::int`.as('n'))
-    .where('completed', '=', false)
-    .where(sql<boolean>`due_at is not null and due_at < now()`);
-}
+export const overdueQuery = (db: Kysely<Database>, owner: Subject) => overdueCountQuery(db, { owner });

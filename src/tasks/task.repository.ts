@@ -1,21 +1,22 @@
-// Task queries. Each function takes the database and the owner first; every query starts
-// from ownedTasks(), so each one is filtered by the owner. Rows become API tasks in toTask() only (task-row.ts).
-// Each query is a shape (src/db/query-shapes.ts): built and compiled once, bound per call.
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+// Task queries. Each function takes the database and the owner first; every query starts from
+// owned(db, 'tasks', owner) (src/db/owned.ts), so each one is filtered by the owner. Which columns
+// are read and written comes from the field table (task-fields.ts); rows become API tasks in
+// toTask() only. Each query is a shape (src/db/query-shapes.ts): built and compiled once, bound
+// per call. Rules (what a write that touched no row means, idempotency, what follows a
+// completion) belong to the service (task.service.ts), not here.
+import { sql, type ExpressionBuilder, type InsertObject, type Kysely } from 'kysely';
 import type { components } from '../../generated/openapi.js';
-import type { Database, TaskPriority } from '../db/schema.js';
+import type { Database } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';
+import { owned } from '../db/owned.js';
 import { oneShape, queryShape, type Placeholders } from '../db/query-shapes.js';
-import { ownedTasks } from './owned-tasks.js';
-import { upsertUser } from '../users/user.repository.js';
-import { normalizeTags } from './tags.js';
-import { taskColumns, toTask } from './task-row.js';
+import { bindWritten, taskColumns, toTask, writtenColumns, type Task, type TaskRow } from './task-fields.js';
 
-const FOREIGN_KEY_VIOLATION = '23503';
-
-export type Task = components['schemas']['Task'];
+export type { Task };
 export type TaskChanges = components['schemas']['TaskPatch'];
 export type NewTask = components['schemas']['TaskCreate'];
+/** The written fields of a PUT or PATCH, `completed` aside (changeCompletion() writes it). */
+export type FieldChanges = Omit<TaskChanges, 'completed'>;
 
 /** Every write moves the version (the ETag); `versions` (If-Match) restricts the write to those. */
 const nextVersion = sql<number>`version + 1`;
@@ -30,8 +31,17 @@ const versionCount = (v: Versions) => (v.versions === undefined ? null : v.versi
 const versionFilter = (p: Placeholders<Versions>, count: number | null) =>
   count === null ? undefined : atVersion(p.items('versions', count));
 
-const findQuery = queryShape(oneShape<{ owner: Subject; id: string }>(), (db, p) =>
-  ownedTasks(db, p.owner).select().select(taskColumns).where('id', '=', p.id),
+/** A bound field value, by field name (task-fields.ts bindWritten()). */
+interface Written {
+  /** Which fields are written: bindWritten()'s bitmask. */
+  fields: number;
+  [field: string]: unknown;
+}
+
+const findQuery = queryShape(
+  oneShape<{ owner: Subject; id: string }>(),
+  (db, p) => owned(db, 'tasks', p.owner).select().select(taskColumns).where('id', '=', p.id).$castTo<TaskRow>(),
+  'tasks.find',
 );
 
 export async function findTask(db: Kysely<Database>, owner: Subject, id: string): Promise<Task | undefined> {
@@ -39,160 +49,150 @@ export async function findTask(db: Kysely<Database>, owner: Subject, id: string)
   return row && toTask(row);
 }
 
-interface NewTaskValues {
+interface InsertValues extends Written {
   owner: Subject;
-  title: string;
-  description: string | null;
   completed: boolean;
-  priority?: TaskPriority | undefined;
-  due_at?: string | undefined;
-  tags?: string[] | undefined;
 }
 
 const insertQuery = queryShape(
-  (v: NewTaskValues) => ({
-    completed: v.completed,
-    priority: v.priority !== undefined,
-    due_at: v.due_at !== undefined,
-    tags: v.tags !== undefined,
-  }),
+  (v: InsertValues) => ({ fields: v.fields, completed: v.completed }),
   (db, p, shape) =>
-    ownedTasks(db, p.owner)
+    owned(db, 'tasks', p.owner)
       .insert({
-        title: p.title,
-        description: p.description,
+        ...(writtenColumns(p, shape.fields) as Omit<InsertObject<Database, 'tasks'>, 'user_id'>),
         completed: p.completed,
-        completed_at: shape.completed ? (sql<Date>`now()` as unknown as Date) : null,
-        ...(shape.priority ? { priority: p.priority } : {}),
-        due_at: shape.due_at ? timestamptz(p.due_at) : null,
-        ...(shape.tags ? { tags: p.tags } : {}),
+        // A task created completed was completed when it was created.
+        ...(shape.completed ? { completed_at: sql<Date>`now()` } : {}),
       })
-      .returning(taskColumns),
+      .returning(taskColumns)
+      .$castTo<TaskRow>(),
+  'tasks.insert',
 );
 
+/** Inserts the task; fields `input` leaves out get the column's default. */
 export async function createTask(db: Kysely<Database>, owner: Subject, input: NewTask): Promise<Task> {
-  const values: NewTaskValues = {
-    owner,
-    title: input.title,
-    description: input.description ?? null,
-    completed: input.completed ?? false,
-    priority: input.priority,
-    due_at: input.due_at ?? undefined,
-    tags: input.tags === undefined ? undefined : normalizeTags(input.tags),
-  };
-  const insert = async () => {
-    const row = (await db.executeQuery(insertQuery(db, values))).rows[0];
-    if (!row) throw new Error('insert returned no row');
-    return toTask(row);
-  };
-  try {
-    return await insert();
-  } catch (error) {
-    // The user row was deleted after this process first recorded the user: record it again
-    // (in a transaction the failure aborted it; the caller retries the whole transaction).
-    if ((error as { code?: unknown }).code !== FOREIGN_KEY_VIOLATION || db.isTransaction) throw error;
-    await upsertUser(db, owner, undefined);
-    return await insert();
-  }
+  const values: InsertValues = { owner, completed: input.completed ?? false, fields: 0 };
+  values.fields = bindWritten(input, values);
+  const row = (await db.executeQuery(insertQuery(db, values))).rows[0];
+  if (!row) throw new Error('insert returned no row');
+  return toTask(row);
 }
 
-interface ChangeValues extends Versions {
+interface ChangeValues extends Written, Versions {
   owner: Subject;
   id: string;
-  title?: string | undefined;
-  description?: string | null | undefined;
   completed?: boolean | undefined;
-  priority?: TaskPriority | undefined;
-  due_at?: string | null | undefined;
-  tags?: string[] | undefined;
 }
 
+/**
+ * An UPDATE of the written fields, and `completed` with completed_at when given. Then a CTE first
+ * locks the row and reads whether it was completed (`was_completed`), so the caller learns whether
+ * this write changed it: the CTE's FOR NO KEY UPDATE waits for a concurrent writer and reads the
+ * row it left, and the lock keeps it until this statement has written.
+ */
 const changeQuery = queryShape(
-  (v: ChangeValues) => ({
-    title: v.title !== undefined,
-    description: v.description !== undefined,
-    completed: v.completed ?? null,
-    priority: v.priority !== undefined,
-    due_at: v.due_at === undefined ? 'absent' : v.due_at === null ? 'null' : 'value',
-    tags: v.tags !== undefined,
-    versions: versionCount(v),
-  }),
+  (v: ChangeValues) => ({ fields: v.fields, completed: v.completed ?? null, versions: versionCount(v) }),
   (db, p, shape) => {
     const filter = versionFilter(p, shape.versions);
-    return ownedTasks(db, p.owner)
+    const set = {
+      ...writtenColumns(p, shape.fields),
+      ...(shape.completed === null
+        ? {}
+        : {
+            completed: p.completed,
+            // Set when the task becomes completed (kept if it already was), cleared when it becomes pending.
+            completed_at: shape.completed ? sql<Date>`coalesce(completed_at, now())` : null,
+          }),
+      updated_at: sql<Date>`now()`,
+      version: nextVersion,
+    };
+    if (shape.completed === null)
+      return owned(db, 'tasks', p.owner)
+        .update()
+        .set(set)
+        .where('id', '=', p.id)
+        .$if(filter !== undefined, (q) => q.where(filter!))
+        .returning(taskColumns)
+        .$castTo<TaskRow & { was_completed?: boolean }>();
+    const withPrevious = db.with('previous', (db) =>
+      owned(db, 'tasks', p.owner).select().select('completed as was_completed').where('id', '=', p.id).forNoKeyUpdate(),
+    );
+    return owned(withPrevious, 'tasks', p.owner)
       .update()
-      .set({
-        ...(shape.title ? { title: p.title } : {}),
-        ...(shape.description ? { description: p.description } : {}),
-        ...(shape.completed !== null
-          ? {
-              completed: p.completed,
-              // Set when the task becomes completed (kept if it already was), cleared when it becomes pending.
-              completed_at: shape.completed ? sql<Date>`coalesce(completed_at, now())` : null,
-            }
-          : {}),
-        ...(shape.priority ? { priority: p.priority } : {}),
-        ...(shape.due_at !== 'absent' ? { due_at: shape.due_at === 'value' ? timestamptz(p.due_at) : null } : {}),
-        ...(shape.tags ? { tags: p.tags } : {}),
-        updated_at: sql`now()`,
-        version: nextVersion,
-      })
-      .where('id', '=', p.id)
+      .from('previous')
+      .set(set)
+      .where('tasks.id', '=', p.id)
       .$if(filter !== undefined, (q) => q.where(filter!))
-      .returning(taskColumns);
+      .returning([...taskColumns, 'previous.was_completed'])
+      .$castTo<TaskRow & { was_completed?: boolean }>();
   },
+  'tasks.change',
 );
 
+function changeValues(owner: Subject, id: string, changes: FieldChanges, versions: readonly number[] | undefined): ChangeValues {
+  const values: ChangeValues = { owner, id, versions, fields: 0 };
+  values.fields = bindWritten(changes, values);
+  return values;
+}
+
 /**
- * Sets the fields `changes` names (others keep their value); no fields means no write. With
- * `versions`, only if the task is at one of them. Undefined: no such task, or not at `versions`.
+ * Sets the fields `changes` names (others keep their value; `completed` is changeCompletion()'s);
+ * at least one must be named. With `versions`, only if the task is at one of them. Undefined: no
+ * such task, or not at `versions`.
  */
 export async function changeTask(
   db: Kysely<Database>,
   owner: Subject,
   id: string,
-  changes: TaskChanges,
+  changes: FieldChanges,
   versions?: readonly number[],
 ): Promise<Task | undefined> {
-  const values: ChangeValues = {
-    owner,
-    id,
-    versions,
-    title: changes.title,
-    description: changes.description,
-    completed: changes.completed,
-    priority: changes.priority,
-    due_at: changes.due_at,
-    tags: changes.tags === undefined ? undefined : normalizeTags(changes.tags),
-  };
-  const fields = [values.title, values.description, values.completed, values.priority, values.due_at, values.tags];
-  if (fields.every((value) => value === undefined)) {
-    const task = await findTask(db, owner, id);
-    return task && (versions === undefined || versions.includes(task.version)) ? task : undefined;
-  }
-  const row = (await db.executeQuery(changeQuery(db, values))).rows[0];
+  const row = (await db.executeQuery(changeQuery(db, changeValues(owner, id, changes, versions)))).rows[0];
   return row && toTask(row);
+}
+
+/** A write of `completed`: the task as written, and whether it was completed before this write. */
+export interface CompletionWritten {
+  task: Task;
+  wasCompleted: boolean;
+}
+
+/** Sets `completed` and the fields `changes` names, as changeTask() does. */
+export async function changeCompletion(
+  db: Kysely<Database>,
+  owner: Subject,
+  id: string,
+  completed: boolean,
+  changes: FieldChanges,
+  versions?: readonly number[],
+): Promise<CompletionWritten | undefined> {
+  const values = changeValues(owner, id, changes, versions);
+  values.completed = completed;
+  const row = (await db.executeQuery(changeQuery(db, values))).rows[0];
+  return row && { task: toTask(row), wasCompleted: row.was_completed === true };
 }
 
 const toggleQuery = queryShape(
   (v: { owner: Subject; id: string } & Versions) => versionCount(v),
   (db, p, count) => {
     const filter = versionFilter(p, count);
-    return ownedTasks(db, p.owner)
+    return owned(db, 'tasks', p.owner)
       .update()
       .set({
         completed: sql<boolean>`not completed`,
         completed_at: sql<Date | null>`case when completed then null else now() end`,
-        updated_at: sql`now()`,
+        updated_at: sql<Date>`now()`,
         version: nextVersion,
       })
       .where('id', '=', p.id)
       .$if(filter !== undefined, (q) => q.where(filter!))
-      .returning(taskColumns);
+      .returning(taskColumns)
+      .$castTo<TaskRow>();
   },
+  'tasks.toggle',
 );
 
-/** Flips `completed` in one statement, so concurrent toggles each flip exactly once. */
+/** Flips `completed` in one statement, so concurrent toggles each flip exactly once: the task was completed iff it is not now. */
 export async function toggleTask(
   db: Kysely<Database>,
   owner: Subject,
@@ -207,26 +207,15 @@ const deleteQuery = queryShape(
   (v: { owner: Subject; id: string } & Versions) => versionCount(v),
   (db, p, count) => {
     const filter = versionFilter(p, count);
-    return ownedTasks(db, p.owner)
+    return owned(db, 'tasks', p.owner)
       .delete()
       .where('id', '=', p.id)
       .$if(filter !== undefined, (q) => q.where(filter!));
   },
+  'tasks.delete',
 );
 
 export async function deleteTask(db: Kysely<Database>, owner: Subject, id: string, versions?: readonly number[]): Promise<boolean> {
   const result = await db.executeQuery(deleteQuery(db, { owner, id, versions }));
   return (result.numAffectedRows ?? 0n) > 0n;
-}
-
-/** The shapes of this file, for the test that checks every compiled task query is owner-filtered. */
-export const taskQueryShapes = { findQuery, insertQuery, changeQuery, toggleQuery, deleteQuery };
-
-/**
- * A date-time from the contract as PostgreSQL parses it (any RFC 3339 offset; returned in UTC),
- * not through a JavaScript Date, which would lose microseconds and refuse some valid forms.
- */
-function timestamptz(value: string): Date {
-  // A SQL expression where the column's type says Date: Kysely sends either the same way.
-  return sql<Date>`${value}::timestamptz` as unknown as Date;
 }
