@@ -82,6 +82,9 @@ export const REDIS_MAX_RECONNECT_DELAY_MS = 1_000;
  */
 export const REDIS_START_WAIT_MS = 1_000;
 
+/** While Redis is failing, it is probed (PING) this often, so its recovery is seen without traffic. */
+export const REDIS_PROBE_INTERVAL_MS = 1_000;
+
 // --- Idempotency keys -------------------------------------------------------------------------
 
 /** Keys are kept this long (the draft's suggested 24 hours). */

@@ -15,6 +15,7 @@ import {
   REDIS_COMMAND_TIMEOUT_MS as COMMAND_TIMEOUT_MS,
   REDIS_CONNECT_TIMEOUT_MS as CONNECT_TIMEOUT_MS,
   REDIS_MAX_RECONNECT_DELAY_MS as MAX_RECONNECT_DELAY_MS,
+  REDIS_PROBE_INTERVAL_MS as PROBE_INTERVAL_MS,
   REDIS_START_WAIT_MS as START_WAIT_MS,
 } from '../limits.js';
 
@@ -61,9 +62,15 @@ export async function redisCounterStore(url: string, keyPrefix: string, log: Fas
     connectionName: 'todo-api',
   });
   let failing = false;
+  // While failing, a PING every PROBE_INTERVAL_MS tells when Redis answers again, so recovery shows
+  // on /ready without waiting for a request to be counted (a connection that stayed open while
+  // Redis hung gives no 'ready' event to learn it from).
+  let probe: NodeJS.Timeout | undefined;
   const fail = (error: unknown) => {
     if (failing) return;
     failing = true;
+    probe = setInterval(() => void redis.ping().then(succeed, () => {}), PROBE_INTERVAL_MS);
+    probe.unref();
     log.warn(
       { event: 'counter_store_unavailable', err: error },
       'Redis does not answer: per-client counters are skipped (requests are served) until it does',
@@ -72,6 +79,7 @@ export async function redisCounterStore(url: string, keyPrefix: string, log: Fas
   const succeed = () => {
     if (!failing) return;
     failing = false;
+    clearInterval(probe);
     log.info({ event: 'counter_store_available' }, 'Redis answers again: per-client counting resumed');
   };
   redis.on('error', fail);
@@ -84,6 +92,7 @@ export async function redisCounterStore(url: string, keyPrefix: string, log: Fas
     commandFailed: fail,
     commandSucceeded: succeed,
     close: async () => {
+      clearInterval(probe);
       redis.removeAllListeners('error');
       redis.on('error', () => {});
       // disconnect() closes the socket at once; quit() would wait for a reply a silent Redis never sends.
