@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, type Scenario } from './plans.js';
 
-export const TOOLS = ['wrk', 'autocannon'] as const;
+const TOOLS = ['wrk', 'autocannon'] as const;
 export type Tool = (typeof TOOLS)[number];
 
 export interface Options {
