@@ -14,7 +14,7 @@ export interface Options {
   duration: number;
   warmup: number;
   connections: number;
-  /** wrk threads (2: one per core of the machine the figures were first taken on). */
+  /** wrk threads (2: one per core of the reference machine of docs/PERFORMANCE.md). */
   threads: number;
   users: number;
   tasksPerUser: number;
