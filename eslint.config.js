@@ -3,8 +3,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-// Every table is user-owned (src/db/owned.ts, OWNED_TABLES): queries on a named table are built
-// through owned() or acrossOwners() there, never directly, so none can run without its owner.
+// Every table is user-owned (src/db/owned.ts, OWNED_TABLES) or a system table holding no user's
+// data (SYSTEM_TABLES): queries on a named table are built through owned() or acrossOwners() there,
+// system tables named through systemTable(), never directly, so no user's row is read without its owner.
 const ownedTablesOnly =
   'Build queries on a table through owned() (or acrossOwners()) in src/db/owned.ts, so every query is filtered by its owner.';
 const tableAccess = [
@@ -36,7 +37,7 @@ export default tseslint.config(
     },
   },
   {
-    // Migrations run on Kysely<any> by Kysely's advice: they must not depend on today's table types.
+    // Migrations run on Kysely<any> by Kysely's advice: they must not depend on the app's table types, which keep changing after them.
     files: ['src/db/migrations/**', 'src/db/migrate.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 const REDACT = { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' };
 
 /** Whether log lines are pretty-printed: LOG_FORMAT, else a terminal outside production. */
-export function prettyLogs(config: Pick<Config, 'logFormat' | 'nodeEnv'>, stdoutIsTerminal: boolean): boolean {
+function prettyLogs(config: Pick<Config, 'logFormat' | 'nodeEnv'>, stdoutIsTerminal: boolean): boolean {
   if (config.logFormat !== 'auto') return config.logFormat === 'pretty';
   return config.nodeEnv === 'development' && stdoutIsTerminal;
 }

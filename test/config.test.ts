@@ -54,7 +54,7 @@ t.test('only the given variables are read: empty ones are unset even when proces
     for (const key of ['DATABASE_URL', 'MIGRATE_ON_START', 'NODE_ENV', 'PORT']) delete process.env[key];
     Object.assign(process.env, saved);
   });
-  // What process.loadEnvFile('.env.example') used to leave behind, which env-schema then read on its own.
+  // What process.loadEnvFile('.env.example') would leave in process.env: loadConfig() must not read it.
   Object.assign(process.env, { DATABASE_URL: '', MIGRATE_ON_START: '', NODE_ENV: '', PORT: 'not-a-port' });
   const config = loadConfig({ DATABASE_URL: '', MIGRATE_ON_START: '', NODE_ENV: '' });
   t.equal(config.databaseUrl, undefined);

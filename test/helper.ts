@@ -65,7 +65,7 @@ export interface BuildOptions {
  * Builds the app on a fresh migrated database (or the given one) and closes it when the test ends.
  * The fresh database is one reused across the test file's apps, emptied and checked to be exactly
  * as migrated in between (test/support/reused-pglite.ts, reused-postgres.ts): a new PGlite
- * instance, or CREATE and DROP DATABASE, per app was most of the suite's time.
+ * instance, or CREATE and DROP DATABASE, per app would be most of the suite's time.
  */
 export async function build(t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
   const reused = options.database ? undefined : await reusedDatabase();

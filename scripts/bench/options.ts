@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, type Scenario } from './plans.js';
 
-export const TOOLS = ['wrk', 'autocannon'] as const;
+const TOOLS = ['wrk', 'autocannon'] as const;
 export type Tool = (typeof TOOLS)[number];
 
 export interface Options {
@@ -14,7 +14,7 @@ export interface Options {
   duration: number;
   warmup: number;
   connections: number;
-  /** wrk threads (2: one per core of the machine the figures were first taken on). */
+  /** wrk threads (2: one per core of the reference machine of docs/PERFORMANCE.md). */
   threads: number;
   users: number;
   tasksPerUser: number;

@@ -6,7 +6,7 @@ import { median, type Scenario } from './plans.js';
 import { LABEL, type ServerKind } from './servers.js';
 
 /** ours / bare req/s per scenario, p99 against bare's, memory; the headroom raw node:http must show. */
-export const TARGET_RATIO: Record<Scenario, number> = { get: 0.75, list: 0.85, mixed: 0.85, create: 0.85 };
+const TARGET_RATIO: Record<Scenario, number> = { get: 0.75, list: 0.85, mixed: 0.85, create: 0.85 };
 const TARGET_P99_FACTOR = 1.5;
 const TARGET_RSS_MIB = 200;
 const HEADROOM_FACTOR = 1.5;

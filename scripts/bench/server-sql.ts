@@ -1,6 +1,6 @@
 // The SQL the bare ceiling server (ceiling-server.ts) sends: the app's own compiled queries, taken
 // from the repositories' query shapes, and the app's own row mapping. This is the only bench file
-// that knows how src/tasks builds its queries; test/bench/server-sql.test.ts fails when it and the
+// that knows how src/tasks builds its queries; test/db/bench-sql.test.ts fails when it and the
 // app disagree (a text the app does not send, or an answer the app does not give).
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type CompiledQuery } from 'kysely';
 import { subjectFromVerifiedToken } from '../../src/auth/subject.js';

@@ -1,4 +1,4 @@
--- wrk script of `npm run bench`: replays a scenario's plan (scripts/bench/wrk.ts writes it, one
+-- wrk script of `npm run bench`: replays a scenario's plan (plans.ts writes it, one
 -- request a line: method, path, Authorization, X-User, Content-Type or empty, body or empty, tab-
 -- separated), so every request is for a random seeded user with that user's token. The requests are
 -- formatted once in init(); request() only hands out the next one. Each thread starts at its own

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createSigner } from 'fast-jwt';
 
-export const DEV_SECRET_FILE = 'dev-secret';
+const DEV_SECRET_FILE = 'dev-secret';
 
 /** Reads the development secret from `dataDir`, creating it (random, 0600) on first use. */
 export function loadOrCreateDevSecret(dataDir: string): { secret: string; file: string; created: boolean } {

@@ -92,7 +92,7 @@ export function jwksKeyLookup(options: JwksOptions): KeyLookup {
 }
 
 /** kid → PEM for every usable signing key in a JWKS document; anything else is skipped. */
-export function parseJwks(document: unknown): Map<string, string> {
+function parseJwks(document: unknown): Map<string, string> {
   const out = new Map<string, string>();
   const list = (document as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(list)) throw new Error('the JWKS has no keys array');

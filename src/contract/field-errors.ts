@@ -13,8 +13,8 @@ const PATTERN_MESSAGES: Record<string, string> = {
   [String.raw`^\s*(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)\s*$`]: 'must be * or a comma-separated list of entity tags such as "3"',
 };
 
-export const MAX_FIELD_ERRORS = 50;
-export const MAX_FIELD_LENGTH = 200;
+const MAX_FIELD_ERRORS = 50;
+const MAX_FIELD_LENGTH = 200;
 const NO_NUL = 'must not contain the NUL character (U+0000)';
 /** Entries named in the 422's detail sentence; the rest are only in `errors`. */
 const SUMMARIZED = 5;

@@ -1,7 +1,7 @@
 // Queries built and compiled once per shape, then only bound to each call's values. Kysely builds
-// an operation tree and compiles it to SQL on every call; for the few shapes a request sends
-// again and again that was the largest cost of the database side after pg itself (a get's query
-// took ~20 µs to build and compile, a list page's more; binding a cached one takes under 1 µs).
+// an operation tree and compiles it to SQL on every call: about 20 µs for a get's query, more for a
+// list page's, the largest cost of the database side after pg itself. Binding a cached shape takes
+// under 1 µs (docs/PERFORMANCE.md).
 //
 // A shape is built by ordinary Kysely code that receives placeholders instead of values
 // (`p.owner`, `p.id`) and a small description of the shape (which fields, which filters: what

@@ -38,7 +38,7 @@ export interface IdempotencyKeysTable {
   expires_at: Date;
 }
 
-/** Kept by the task_counts_follow trigger on tasks (src/db/migrations/2026_12_01_0001_task_fields.ts). */
+/** Kept by the task_counts_* triggers on tasks (src/db/migrations/2026_12_01_0001_task_fields.ts). */
 export interface TaskCountsTable {
   user_id: string;
   priority: TaskPriority;

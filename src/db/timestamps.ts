@@ -1,6 +1,6 @@
 // pg's type parsers with a faster one for timestamptz. pg parses every timestamp through
-// postgres-date (a general regex and Date arithmetic); a list page holds 2 per task, and that
-// parsing was the largest single cost of the list operation in a CPU profile. PostgreSQL's ISO
+// postgres-date (a general regex and Date arithmetic), which a CPU profile of the list operation
+// shows as its largest single cost when a page's timestamps go through it. PostgreSQL's ISO
 // output ('2026-11-23 11:52:05.123456+00') is one small edit away from what V8 parses natively;
 // anything else (BC dates, infinity, other DateStyles) still goes to pg's own parser.
 import pg from 'pg';

@@ -22,7 +22,7 @@ const HEADERS_TOO_LARGE: ClientErrorAnswer = {
 };
 const MALFORMED: ClientErrorAnswer = { status: 400, code: 'bad_request', detail: 'The request is not valid HTTP/1.1.' };
 
-export function clientErrorAnswer(code: string | undefined): ClientErrorAnswer {
+function clientErrorAnswer(code: string | undefined): ClientErrorAnswer {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return TIMEOUT;
   if (code === 'HPE_HEADER_OVERFLOW') return HEADERS_TOO_LARGE;
   return MALFORMED;

@@ -7,7 +7,7 @@ import stringify from 'safe-stable-stringify';
 import { pathOf } from '../http/request-path.js';
 import type { IdempotencyKey } from './idempotent.js';
 
-export function fingerprintOf(request: FastifyRequest): string {
+function fingerprintOf(request: FastifyRequest): string {
   return createHash('sha256')
     .update(`${request.method} ${pathOf(request)}\n${stringify(request.body ?? null)}`)
     .digest('base64url');

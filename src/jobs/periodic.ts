@@ -52,7 +52,7 @@ interface Claim {
 }
 
 /** Claims the database's current period of `job` for `claimedBy`; says whether this claim won, and how far the next period is. */
-export async function claimPeriod(db: Kysely<Database>, job: string, periodMs: number, claimedBy: string): Promise<Claim> {
+async function claimPeriod(db: Kysely<Database>, job: string, periodMs: number, claimedBy: string): Promise<Claim> {
   // The only table this SQL names is job_runs, through systemTable(); `from period`, `from claim` and
   // `epoch from now()` are its own CTEs and functions, which the owner rule cannot tell from tables.
   /* eslint-disable no-restricted-syntax */

@@ -29,7 +29,7 @@ interface DocsDocument {
 }
 
 /** The document the docs page reads: the contract, with its server relative to /docs/json. */
-export function docsDocument(document: DocsDocument): DocsDocument {
+function docsDocument(document: DocsDocument): DocsDocument {
   return { ...document, servers: [{ url: '..', description: 'The server these docs were loaded from' }] };
 }
 

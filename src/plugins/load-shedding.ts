@@ -18,9 +18,9 @@ const NEVER_SHED = new Set(['/health']);
 export default fp<LoadSheddingOptions>(
   async (app, { maxEventLoopDelayMs, sampleIntervalMs = OVERLOAD_SAMPLE_INTERVAL_MS }) => {
     // The first samples after start-up hold the start-up's own work (PGlite's WebAssembly, crash
-    // recovery, migrations), not load: a restarted process answered its first requests 503 for
-    // about a second. Nothing is shed until two whole samples have been taken since the process
-    // was ready and since it started listening.
+    // recovery, migrations), not load: counted, they would shed a restarted process's first
+    // requests for about a second. Nothing is shed until two whole samples have been taken since
+    // the process became ready and since it started listening.
     let sheddingFrom = Infinity;
     const graceFromNow = () => void (sheddingFrom = performance.now() + 2 * sampleIntervalMs);
     app.addHook('onReady', async () => graceFromNow());

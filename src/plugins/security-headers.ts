@@ -28,7 +28,7 @@ export const API_CSP = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
  * and fonts. Like @fastify/swagger-ui's own `staticCSP`, without `https:` styles, without
  * `upgrade-insecure-requests` (it breaks docs served over plain HTTP in development), and framing denied.
  */
-export const DOCS_CSP = {
+const DOCS_CSP = {
   defaultSrc: ["'self'"],
   baseUri: ["'self'"],
   connectSrc: ["'self'"],
@@ -58,7 +58,7 @@ const API_OPTIONS = {
 } satisfies HelmetOptions;
 
 /** The headers helmet sets for `options`: its middleware run once against a response that records them. */
-export function helmetHeaderSet(options: HelmetOptions): Readonly<Record<string, string>> {
+function helmetHeaderSet(options: HelmetOptions): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
@@ -68,7 +68,7 @@ export function helmetHeaderSet(options: HelmetOptions): Readonly<Record<string,
   return Object.freeze(headers);
 }
 
-export const API_HEADERS = helmetHeaderSet(API_OPTIONS);
+const API_HEADERS = helmetHeaderSet(API_OPTIONS);
 
 export default fp<SecurityHeadersOptions>(
   async (app, { docsPrefix }) => {

@@ -3,10 +3,10 @@
 // service's writeCompletion() (task.service.ts), which calls completionChanged() when, and only
 // when, this write changed it: two writes of `completed: true` make one change, and concurrent
 // toggles each make theirs. It runs on the database the write ran on, which is the write's
-// transaction under an Idempotency-Key; a step that writes as well makes writeCompletion() open
-// a transaction of its own. Creating a task (completed or not) is not a change.
+// transaction under an Idempotency-Key; a step added here that writes as well needs
+// writeCompletion() to open a transaction of its own. Creating a task (completed or not) is not a change.
 //
-// Nothing else happens on a completion yet; observers (tests) can watch it.
+// Observers (observeCompletions(): tests) are told of every change; they are the only step here.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Subject } from '../auth/subject.js';

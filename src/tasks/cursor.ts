@@ -12,7 +12,7 @@ import { InvalidInput } from '../domain/errors.js';
 import type { ListFilters, SortField } from './list-params.js';
 import { listFilters } from './list-filters.js';
 
-/** A row's position in the order: its sort key (as keyOf() encodes it) and its id. */
+/** A row's position in the order: its sort key (as cursorKey() in list-order.ts gives it) and its id. */
 export interface Position {
   key: string | null;
   id: string;

@@ -42,7 +42,7 @@ function instant(value: string | undefined): string | number | null {
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** In the order their conditions are written and their canonical forms listed. */
-export const LIST_FILTERS = [
+const LIST_FILTERS = [
   filter({
     param: 'status',
     bind: (status, into: { status: ListFilters['status'] }) => (into.status = status),

@@ -37,7 +37,7 @@ interface Field<V> {
 const timestamptz = (placeholder: unknown) => sql`${placeholder}::timestamptz`;
 
 /** In the order select() reads them. */
-export const TASK_FIELDS = {
+const TASK_FIELDS = {
   id: { read: 'value' },
   user_id: { read: 'value' },
   title: { read: 'value', write: {} },
@@ -62,7 +62,7 @@ export type TaskRow = { [K in Exclude<keyof Fields, TimestampField>]: Task[K] } 
 
 /** The fields the client writes, in TASK_FIELDS order; a write's shape names them by their index here. */
 export type WritableField = { [K in keyof Fields]: Fields[K] extends { write: object } ? K : never }[keyof Fields];
-export const WRITABLE_FIELDS = Object.entries(TASK_FIELDS).flatMap(([name, field]) =>
+const WRITABLE_FIELDS = Object.entries(TASK_FIELDS).flatMap(([name, field]) =>
   'write' in field ? [{ name: name as WritableField, ...(field.write as Field<unknown>['write']) }] : [],
 );
 

@@ -56,7 +56,7 @@ t.test(
     );
     const slowestShed = Math.max(...shed.map((r) => r.ms));
     // The connection is held until ~900 ms: every 503 must come well before that, and before the first
-    // served answer (300 ms was the bound before, and failed at 314 ms beside CPU-heavy test files).
+    // served answer. 600 ms leaves room for a machine busy with CPU-heavy test files.
     const firstServed = Math.min(...ok.map((r) => r.ms));
     t.ok(
       slowestShed < 600 && slowestShed < firstServed,

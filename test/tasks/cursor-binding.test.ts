@@ -1,6 +1,6 @@
-// Cursors already issued keep working: each cursor below was encoded by the server before the list
-// filters were declared in one table (src/tasks/list-filters.ts), and must decode with the same
-// filters, and be encoded byte for byte the same, by today's.
+// Cursors already issued keep working: each cursor below is a fixed string a released server
+// encoded, and must decode with the same filters, and be encoded byte for byte the same, by the
+// filter table (src/tasks/list-filters.ts).
 import t from 'tap';
 import { decodeCursor, encodeCursor } from '../../src/tasks/cursor.js';
 import type { ListFilters } from '../../src/tasks/list-params.js';
