@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { DATABASE_KIND, freshDatabase, SECRET, tokenFor } from '../helper.js';
+import { keepAliveAgent, request } from '../support/http.js';
 import { startServer } from '../support/server-process.js';
 import type { Task } from '../support/types.js';
 
@@ -34,20 +35,22 @@ interface Attempt {
 }
 
 const userOf = (client: number) => `durable-user-${client % USERS}`;
-const auth = (user: string) => ({ authorization: `Bearer ${tokenFor(user)}` });
+/** Keep-alive connections, as many as the clients ask for at once. */
+const agent = keepAliveAgent(Infinity);
 
 async function listAll(base: string, user: string): Promise<Task[]> {
   const all: Task[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const res = await fetch(`${base}/api/tasks?limit=1000&offset=${offset}&sort=created_at&order=asc`, { headers: auth(user) });
-    if (res.status !== 200) throw new Error(`listing ${user}'s tasks: ${res.status} ${await res.text()}`);
-    const page = (await res.json()) as Task[];
+    const res = await request(base, `/api/tasks?limit=1000&offset=${offset}&sort=created_at&order=asc`, { token: tokenFor(user), agent });
+    if (res.status !== 200) throw new Error(`listing ${user}'s tasks: ${res.status} ${res.body}`);
+    const page = res.json() as Task[];
     all.push(...page);
     if (page.length < 1000) return all;
   }
 }
 
 t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_KIND})`, async (t) => {
+  t.teardown(() => agent.destroy());
   const dir = t.testdir();
   const database = await freshDatabase(t);
   // Durability is what is tested here, not the limits: no auth-failure limit, and no load shedding
@@ -79,24 +82,25 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
       const attempt: Attempt = { user, body, ...(c % 2 === 0 ? { key: `sigkill-${c}-${n}-${randomBytes(4).toString('hex')}` } : {}) };
       attempts.push(attempt);
       try {
-        const res = await fetch(`${first.base}/api/tasks`, {
+        const res = await request(first.base, '/api/tasks', {
           method: 'POST',
-          headers: { ...auth(user), 'content-type': 'application/json', ...(attempt.key ? { 'idempotency-key': attempt.key } : {}) },
-          body: JSON.stringify(body),
+          token: tokenFor(user),
+          headers: attempt.key ? { 'idempotency-key': attempt.key } : {},
+          body,
+          agent,
         });
-        const text = await res.text();
         if (res.status !== 201) {
-          attempt.failed = `${res.status} ${text.slice(0, 200)}`;
+          attempt.failed = `${res.status} ${res.body.slice(0, 200)}`;
           continue;
         }
-        attempt.acked = JSON.parse(text) as Task;
+        attempt.acked = res.json() as Task;
         if (++acked === KILL_AFTER && !killed) {
           // Kill now, from inside this response's handling: the other clients are mid-request.
           inFlightAtKill = attempts.filter((a) => !a.acked && !a.failed).length;
           killed = first.child.kill('SIGKILL');
         }
       } catch (error) {
-        attempt.failed = String((error as Error).cause ?? error);
+        attempt.failed = String(error);
       }
     }
   };
@@ -179,13 +183,15 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   let createdOnRetry = 0;
   const badRetries: string[] = [];
   for (const a of retried) {
-    const res = await fetch(`${second.base}/api/tasks`, {
+    const res = await request(second.base, '/api/tasks', {
       method: 'POST',
-      headers: { ...auth(a.user), 'content-type': 'application/json', 'idempotency-key': a.key! },
-      body: JSON.stringify(a.body),
+      token: tokenFor(a.user),
+      headers: { 'idempotency-key': a.key! },
+      body: a.body,
+      agent,
     });
-    const task = (await res.json()) as Task;
-    const replayed = res.headers.get('idempotent-replayed') === 'true';
+    const task = res.json() as Task;
+    const replayed = res.headers['idempotent-replayed'] === 'true';
     const committed = byTitle.get(a.body.title);
     if (res.status !== 201) badRetries.push(`${a.key}: ${res.status}`);
     else if (committed ? !replayed || JSON.stringify(task) !== JSON.stringify(committed) : replayed)
@@ -213,10 +219,11 @@ t.test(`acknowledged creates survive SIGKILL of the server process (${DATABASE_K
   );
 
   // Still writable, and a graceful stop works after the recovery.
-  const after = await fetch(`${second.base}/api/tasks`, {
+  const after = await request(second.base, '/api/tasks', {
     method: 'POST',
-    headers: { ...auth(userOf(0)), 'content-type': 'application/json' },
-    body: JSON.stringify({ title: 'after the restart' }),
+    token: tokenFor(userOf(0)),
+    body: { title: 'after the restart' },
+    agent,
   });
   t.equal(after.status, 201, 'the restarted server accepts writes');
   second.child.kill('SIGTERM');

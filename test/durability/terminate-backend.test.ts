@@ -7,6 +7,7 @@ import pg from 'pg';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { freshDatabase, POSTGRES_URL, testConfig, tokenFor } from '../helper.js';
+import { keepAliveAgent, request, type Answer } from '../support/http.js';
 import type { Task } from '../support/types.js';
 
 const CLIENTS = 16;
@@ -28,31 +29,30 @@ t.test(
     const statuses = new Map<string, number>(); // "POST 201" → count
     const unexpected: string[] = []; // 500s, malformed 503s, network errors
     let clientErrors = 0;
-    const request = async (method: string, path: string, user: string, body?: unknown) => {
-      let res: Response;
+    // Keep-alive connections, as many as the clients ask for at once.
+    const agent = keepAliveAgent(Infinity);
+    t.teardown(() => agent.destroy());
+    const send = async (method: string, path: string, user: string, body?: unknown) => {
+      let res: Answer;
       try {
-        res = await fetch(`${base}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${tokenFor(user)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        });
+        res = await request(base, path, { method, token: tokenFor(user), body, agent });
       } catch (error) {
-        unexpected.push(`${method} ${path}: ${String((error as Error).cause ?? error)}`);
+        unexpected.push(`${method} ${path}: ${String(error)}`);
         return undefined;
       }
-      const text = await res.text();
+      const text = res.body;
       const key = `${method.padEnd(5)} ${res.status}`;
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
       if (res.status === 503) {
         const json = JSON.parse(text) as { error?: string; status?: number; request_id?: string };
-        if (res.headers.get('retry-after') !== '2' || json.error !== 'service_unavailable' || json.status !== 503 || !json.request_id) {
-          unexpected.push(`${method} ${path}: malformed 503 (retry-after ${res.headers.get('retry-after')}): ${text}`);
+        if (res.headers['retry-after'] !== '2' || json.error !== 'service_unavailable' || json.status !== 503 || !json.request_id) {
+          unexpected.push(`${method} ${path}: malformed 503 (retry-after ${res.headers['retry-after']}): ${text}`);
         }
       } else if (res.status >= 300) {
         if (res.status < 500) clientErrors++;
         unexpected.push(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
       }
-      return { status: res.status, json: () => JSON.parse(text) as unknown };
+      return res;
     };
 
     // Per client: its own user, the tasks it created (201), and what each toggle that answered 200 said.
@@ -76,7 +76,7 @@ t.test(
           const body = { title: `t${c}-${n}-${randomBytes(3).toString('hex')}`, description: `client ${c} request ${n}` };
           const sent = { user, title: body.title, answered: undefined as number | undefined };
           sentCreates.push(sent);
-          const res = await request('POST', '/api/tasks', user, body);
+          const res = await send('POST', '/api/tasks', user, body);
           sent.answered = res?.status;
           if (res?.status === 201) {
             const entry: Created = { user, task: res.json() as Task, inDoubt: false };
@@ -84,12 +84,12 @@ t.test(
             created.push(entry);
           }
         } else if (op === 1) {
-          await request('GET', '/api/tasks?limit=20', user);
+          await send('GET', '/api/tasks?limit=20', user);
         } else {
           const candidates = mine.filter((m) => !m.inDoubt);
           const target = candidates[n % candidates.length];
           if (!target) continue;
-          const res = await request('PATCH', `/api/tasks/${target.task.id}/complete`, user);
+          const res = await send('PATCH', `/api/tasks/${target.task.id}/complete`, user);
           if (res?.status === 200) target.lastToggle = res.json() as Task;
           else target.inDoubt = true;
         }
@@ -119,7 +119,7 @@ t.test(
     // Service resumes: time from the last termination to the first success of a fresh request.
     let recoveredAfter = -1;
     while (Date.now() - lastTermination < 5000) {
-      const res = await request('GET', '/api/tasks?limit=1', 'terminated-probe');
+      const res = await send('GET', '/api/tasks?limit=1', 'terminated-probe');
       if (res?.status === 200) {
         recoveredAfter = Date.now() - lastTermination;
         break;
@@ -141,7 +141,7 @@ t.test(
     // create exists with its content; each task's last 200 toggle is what the database holds.
     const found = new Map<string, Task>();
     for (let u = 0; u < 8; u++) {
-      const res = await request('GET', '/api/tasks?limit=1000', `terminated-${u}`);
+      const res = await send('GET', '/api/tasks?limit=1000', `terminated-${u}`);
       t.equal(res?.status, 200, 'the app still answers');
       for (const task of (res?.json() ?? []) as Task[]) found.set(task.id, task);
     }

@@ -5,6 +5,7 @@ import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { MAX_HEADER_SIZE } from '../../src/limits.js';
 import { testConfig } from '../helper.js';
+import { request } from '../support/http.js';
 
 t.test('defaults: request 30 s, headers 10 s, keep-alive 72 s (above an ALB idle timeout of 60 s), headers 16 KiB', async (t) => {
   const app = await buildApp(testConfig(), { logger: false, database: { kind: 'pglite', dataDir: undefined } });
@@ -50,9 +51,9 @@ t.test('a slow-loris request is cut off after HEADERS_TIMEOUT_SECONDS; a huge he
     `and closed after ${elapsed} ms: the headers timeout (1 s, checked every second), not the request timeout (5 s)`,
   );
 
-  const huge = await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${'a'.repeat(20_000)}` } });
+  const huge = await request(`http://127.0.0.1:${port}`, '/health', { token: 'a'.repeat(20_000) });
   t.equal(huge.status, 431, 'headers over 16 KiB: 431');
-  t.match(await huge.json(), { error: 'headers_too_large', status: 431 });
+  t.match(huge.json(), { error: 'headers_too_large', status: 431 });
 });
 
 t.test('the headers timeout may not exceed the request timeout', async (t) => {

@@ -3,8 +3,8 @@
 // client's tasks in the database are exactly the ones it believes it has. The plans promise
 // 100–1000 concurrent users; 500 sits in that range with the default pool size (DB_POOL_MAX).
 import t from 'tap';
-import { Agent, fetch } from 'undici';
 import { freshDatabase, POOLED, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
+import { keepAliveAgent, request } from '../support/http.js';
 import type { Task } from '../support/types.js';
 import { startServer } from '../support/server-process.js';
 
@@ -37,8 +37,8 @@ t.test(
     const { base } = server;
 
     // One keep-alive connection per client, as 500 browsers would have.
-    const dispatcher = new Agent({ connections: CLIENTS, pipelining: 1, keepAliveTimeout: 30_000 });
-    t.teardown(() => dispatcher.close());
+    const agent = keepAliveAgent(CLIENTS);
+    t.teardown(() => agent.destroy());
     const errors: string[] = [];
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
@@ -46,13 +46,8 @@ t.test(
     async function send(token: string, method: string, path: string, expected: number, body?: unknown): Promise<unknown> {
       const started = performance.now();
       try {
-        const res = await fetch(`${base}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          dispatcher,
-        });
-        const text = await res.text();
+        const res = await request(base, path, { method, token, body, agent });
+        const text = res.body;
         latencies.push(performance.now() - started);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status !== expected) {

@@ -5,31 +5,14 @@
 // with every request of a client that keeps calling through it answered.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { freshDatabase, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
+import { keepAliveAgent, request } from '../support/http.js';
 import { startServer } from '../support/server-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function get(
-  url: string,
-  agent: http.Agent | false,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string; close: boolean }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, close: res.headers.connection === 'close' }));
-      })
-      .on('error', reject);
-  });
-}
 
 /** The pids whose parent is `pid` (Linux /proc). */
 function childrenOf(pid: number): number[] {
@@ -71,17 +54,17 @@ t.test('npm start: compiled, up in seconds; SIGTERM to npm drains the server (50
 
   // A client that keeps calling on its keep-alive connection through the signal, until the server
   // tells it (Connection: close) to go elsewhere, as a balancer does.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const authorization = `Bearer ${tokenFor('alice')}`;
+  const agent = keepAliveAgent();
+  const token = tokenFor('alice');
   const answers: number[] = [];
   const errors: string[] = [];
   let calling = true;
   const client = (async () => {
     while (calling) {
       try {
-        const answer = await get(`${server.base}/api/tasks`, agent, { authorization });
+        const answer = await request(server.base, '/api/tasks', { token, agent });
         answers.push(answer.status);
-        if (answer.close) break;
+        if (answer.headers.connection === 'close') break;
       } catch (error) {
         errors.push((error as NodeJS.ErrnoException).code ?? String(error));
         break;
@@ -94,10 +77,10 @@ t.test('npm start: compiled, up in seconds; SIGTERM to npm drains the server (50
   server.child.kill('SIGTERM');
   // During the drain delay, a new connection (a balancer's health check) is still accepted, and told to go away.
   await sleep(300);
-  const ready = await get(`${server.base}/ready`, false);
+  const ready = await request(server.base, '/ready');
   t.equal(ready.status, 503, '/ready answers 503 while the listener is still open');
   t.equal(JSON.parse(ready.body).error, 'draining');
-  const health = await get(`${server.base}/health`, false);
+  const health = await request(server.base, '/health');
   t.equal(health.status, 200, '/health still 200 (liveness: do not restart a draining process)');
 
   const exit = await server.exited;

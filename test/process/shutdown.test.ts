@@ -3,12 +3,12 @@
 // the signal is served with `Connection: close`, new connections are refused, the process exits 0
 // within SHUTDOWN_TIMEOUT_SECONDS, and every acknowledged create is in the database afterwards.
 // On PostgreSQL when TEST_DATABASE_URL is set (a fresh database), else PGlite in a temporary DATA_DIR.
-import http from 'node:http';
 import net from 'node:net';
 import t from 'tap';
 import pg from 'pg';
 import { connect } from '../../src/db/connect.js';
 import { freshDatabase, POSTGRES_URL, SECRET, tokenFor } from '../helper.js';
+import { keepAliveAgent, request } from '../support/http.js';
 import { startServer } from '../support/server-process.js';
 
 const CONCURRENCY = 48;
@@ -44,25 +44,6 @@ function rawRequest(socket: net.Socket, request: string): Promise<string> {
   });
 }
 
-/**
- * One request on the client's own keep-alive connection: a request counts as sent once it is written
- * on a connection the server has accepted. (A connection still in the kernel's accept queue when the
- * listening socket closes is reset by the kernel; that is the load balancer's part, see docs/OPERATIONS.md.)
- */
-function send(agent: http.Agent, url: string, options: { method?: string; headers: Record<string, string>; body?: string }) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const request = http.request(url, { agent, method: options.method ?? 'GET', headers: options.headers }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-    request.end(options.body);
-  });
-}
-
 function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
 }
@@ -95,7 +76,8 @@ t.test('SIGTERM under load: in-flight requests finish, new connections are refus
     }
   };
   const port = Number(new URL(base).port);
-  const authorization = `Bearer ${tokenFor('shutdown-user')}`;
+  const token = tokenFor('shutdown-user');
+  const authorization = `Bearer ${token}`;
 
   // An idle keep-alive connection, opened before the signal.
   const idle = net.connect(port, '127.0.0.1');
@@ -103,12 +85,15 @@ t.test('SIGTERM under load: in-flight requests finish, new connections are refus
   const first = await rawRequest(idle, 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
   t.match(first, /^HTTP\/1\.1 200 /, 'the idle connection served a request before the signal');
 
-  // The load: each client creates and lists in a loop until the server refuses it.
+  // The load: each client creates and lists in a loop until the server refuses it, on its own
+  // keep-alive connection: a request counts as sent once it is written on a connection the server
+  // has accepted. (A connection still in the kernel's accept queue when the listening socket closes
+  // is reset by the kernel; that is the load balancer's part, see docs/OPERATIONS.md.)
   const outcomes: Outcome[] = [];
   let signalAt = 0;
   let warmed = 0;
   const client = async (n: number) => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agent = keepAliveAgent();
     try {
       for (let i = 0; ; i++) {
         const kind = i % 2 === 0 ? 'create' : 'list';
@@ -117,12 +102,8 @@ t.test('SIGTERM under load: in-flight requests finish, new connections are refus
         try {
           const response =
             kind === 'create'
-              ? await send(agent, `${base}/api/tasks`, {
-                  method: 'POST',
-                  headers: { authorization, 'content-type': 'application/json' },
-                  body: JSON.stringify({ title: `task ${n}-${i}` }),
-                })
-              : await send(agent, `${base}/api/tasks?limit=5`, { headers: { authorization } });
+              ? await request(base, '/api/tasks', { method: 'POST', token, body: { title: `task ${n}-${i}` }, agent })
+              : await request(base, '/api/tasks?limit=5', { token, agent });
           const body = JSON.parse(response.body) as { id?: string };
           outcome.status = response.status;
           if (i === 0) warmed++;
@@ -178,7 +159,7 @@ t.test('SIGTERM under load: in-flight requests finish, new connections are refus
     [],
     `after SIGTERM: ${after.filter((o) => o.status).length} served, ${after.filter((o) => o.error).length} refused, no resets`,
   );
-  const afterExit = await send(new http.Agent(), `${base}/health`, { headers: {} }).then(
+  const afterExit = await request(base, '/health').then(
     (r) => `status ${r.status}`,
     (error: unknown) => errorCode(error),
   );

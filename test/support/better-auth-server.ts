@@ -12,6 +12,7 @@ import { getMigrations } from 'better-auth/db/migration';
 import { toNodeHandler } from 'better-auth/node';
 import { createJwk, jwt, type JwtOptions } from 'better-auth/plugins/jwt';
 import type { Test } from 'tap';
+import { request } from './http.js';
 import { emptyPGliteImage } from './templates.js';
 
 /** A new, empty in-memory PGlite, without running initdb again. */
@@ -62,31 +63,28 @@ export async function startBetterAuth(
   });
 
   const get = async (path: string, cookie: string) => {
-    const res = await fetch(`${base}${path}`, { headers: { cookie } });
-    if (!res.ok) throw new Error(`Better Auth ${path} answered ${res.status}: ${await res.text()}`);
+    const res = await request(base, path, { headers: { cookie } });
+    if (res.status !== 200) throw new Error(`Better Auth ${path} answered ${res.status}: ${res.body}`);
     return res;
   };
   return {
     base,
     async signUp(email) {
-      const res = await fetch(`${base}/api/auth/sign-up/email`, {
+      const res = await request(base, '/api/auth/sign-up/email', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', origin: base },
-        body: JSON.stringify({ email, password: 'correct horse battery staple', name: email.split('@')[0] }),
+        headers: { origin: base },
+        body: { email, password: 'correct horse battery staple', name: email.split('@')[0] },
       });
-      if (!res.ok) throw new Error(`Better Auth sign-up answered ${res.status}: ${await res.text()}`);
-      const body = (await res.json()) as { user: { id: string } };
-      const cookie = res.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; ');
+      if (res.status !== 200) throw new Error(`Better Auth sign-up answered ${res.status}: ${res.body}`);
+      const body = res.json() as { user: { id: string } };
+      const cookie = (res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
       return { cookie, userId: body.user.id };
     },
     async token(cookie) {
-      return ((await (await get('/api/auth/token', cookie)).json()) as { token: string }).token;
+      return ((await get('/api/auth/token', cookie)).json() as { token: string }).token;
     },
     async sessionJwt(cookie) {
-      const header = (await get('/api/auth/get-session', cookie)).headers.get('set-auth-jwt');
+      const header = (await get('/api/auth/get-session', cookie)).headers['set-auth-jwt'] as string | undefined;
       if (!header) throw new Error('no set-auth-jwt header on /api/auth/get-session');
       return header;
     },

@@ -23,6 +23,11 @@ export interface RequestOptions {
   localAddress?: string;
 }
 
+/** A client's own keep-alive connection (maxSockets 1), or a pool of `maxSockets` of them; destroy it when done. */
+export function keepAliveAgent(maxSockets = 1): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets });
+}
+
 /** One HTTP request to `base` (http://host:port). Rejects on a connection error or after 30 s. */
 export function request(base: string, path: string, options: RequestOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
