@@ -34,6 +34,8 @@ export interface AppOverrides {
   database?: DatabaseTarget;
   /** How often the event-loop delay is sampled for load shedding (default 1 s; tests use a short one). */
   overloadSampleIntervalMs?: number;
+  /** `false`: no periodic jobs in this app, whatever WORKERS says (tests that count the app's own statements or connections). */
+  backgroundJobs?: false;
 }
 
 /** HS256 when a secret is set, JWKS when a URL is; both may be on, each with its own algorithms. */
@@ -116,7 +118,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ...(overrides.overloadSampleIntervalMs ? { sampleIntervalMs: overrides.overloadSampleIntervalMs } : {}),
     });
   }
-  if (config.jobs.workers === 'embedded') await app.register(backgroundJobs, { periods: config.jobs.periods });
+  if (config.jobs.workers === 'embedded' && overrides.backgroundJobs !== false)
+    await app.register(backgroundJobs, { periods: config.jobs.periods });
   await app.register(counterStore, { redis: config.redis });
   await app.register(auth, { verifier, rateLimit: config.authRateLimit });
   await app.register(docs);

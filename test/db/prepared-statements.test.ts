@@ -31,8 +31,13 @@ for (const on of [true, false]) {
     async (t) => {
       const target = await migratedDatabase(t);
       if (target.kind !== 'postgres') throw new Error('unreachable');
-      // One connection, so the session asked below is the one that served the requests.
-      const app = await buildApp(testConfig(), { logger: false, database: { ...target, poolMax: 1, preparedStatements: on } });
+      // One connection, so the session asked below is the one that served the requests; no periodic
+      // jobs, so the statements it holds are the API's.
+      const app = await buildApp(testConfig(), {
+        logger: false,
+        database: { ...target, poolMax: 1, preparedStatements: on },
+        backgroundJobs: false,
+      });
       t.teardown(() => app.close());
       await app.ready();
       const created = await call(app, { method: 'POST', url: '/api/tasks', as: 'alice', body: { title: 'one' } });
