@@ -20,7 +20,17 @@ import { writePlan } from './bench/plans.js';
 import { killAllNow, log, run, stopAll } from './bench/processes.js';
 import { ms, pct, report, summarize } from './bench/report.js';
 import { checkConsistency, checker, checkSameAnswers, seed } from './bench/seed.js';
-import { adminClient, buildBaseline, databaseUrl, exited, freshDatabase, LABEL, startServer, type Server } from './bench/servers.js';
+import {
+  adminClient,
+  buildBaseline,
+  databaseUrl,
+  exited,
+  freshDatabase,
+  LABEL,
+  migrateDatabase,
+  startServer,
+  type Server,
+} from './bench/servers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -54,7 +64,10 @@ async function main(): Promise<void> {
     env = { ...common, NODE_ENV: 'development', LOG_FORMAT: 'json', DATA_DIR: dataDir, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' };
   } else {
     log(`fresh database ${options.database} on ${new URL(options.postgres).host}`);
-    await freshDatabase(options.postgres, options.database);
+    // With a baseline, the older app starts first on the empty database and migrates it to its own
+    // schema (it refuses to serve a schema with migrations it does not know); this checkout's newer
+    // migrations follow, as a deploy applies them.
+    await freshDatabase(options.postgres, options.database, !baselineDir);
     env = { ...common, NODE_ENV: 'production', DATABASE_URL: databaseUrl(options.postgres, options.database) };
     admin = await adminClient(options.postgres);
   }
@@ -63,11 +76,14 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   try {
     const profileDir = options.profile ? path.join(outDir, 'profiles', stamp) : undefined;
+    if (baselineDir) {
+      servers.push(await startServer('base', { root: baselineDir, env: { ...env, ...options.oursEnv, MIGRATE_ON_START: 'true' }, logDir }));
+      await migrateDatabase(options.postgres, options.database);
+    }
     const ours = await startServer('ours', { root: ROOT, env: { ...env, ...options.oursEnv }, logDir, profileDir });
     servers.push(ours);
     const data = await seed(ours.port, secret, options.users, options.tasksPerUser);
     log(`seeded ${options.users} users × ${options.tasksPerUser} tasks (+${options.users} writers) through the API`);
-    if (baselineDir) servers.push(await startServer('base', { root: baselineDir, env: { ...env, ...options.oursEnv }, logDir }));
     if (options.ceiling) servers.push(await startServer('ceiling', { root: ROOT, env, logDir }));
     await checkSameAnswers(servers, data.users[0]!);
     const raw = options.loadgenCheck ? await startServer('raw', { root: ROOT, env: {}, logDir }) : undefined;

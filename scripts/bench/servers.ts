@@ -33,7 +33,7 @@ export async function adminClient(adminUrl: string): Promise<pg.Client> {
 }
 
 /** Drops and creates the database `name`, then applies the migrations (a production server does not migrate on start). */
-export async function freshDatabase(adminUrl: string, name: string): Promise<void> {
+export async function freshDatabase(adminUrl: string, name: string, migrate = true): Promise<void> {
   const client = await adminClient(adminUrl);
   try {
     await client.query(`drop database if exists ${name} with (force)`);
@@ -41,6 +41,11 @@ export async function freshDatabase(adminUrl: string, name: string): Promise<voi
   } finally {
     await client.end();
   }
+  if (migrate) await migrateDatabase(adminUrl, name);
+}
+
+/** Applies this checkout's pending migrations to the bench database. */
+export async function migrateDatabase(adminUrl: string, name: string): Promise<void> {
   const { db } = connect({ kind: 'postgres', url: databaseUrl(adminUrl, name), poolMax: 1 });
   try {
     const results = await migrateToLatest(db);
