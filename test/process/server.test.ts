@@ -1,37 +1,14 @@
 // The process as a newcomer runs it: `npm start` semantics without the build step (tsx).
-import { spawn } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { startSource } from '../support/source-process.js';
 import { request } from '../support/http.js';
 import { startServer } from '../support/server-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// node with tsx's loader, not the `tsx` command: that runs the server in a child of its own, which a
-// SIGKILL of the command (the teardown) would leave running.
-const tsxLoader = pathToFileURL(`${root}node_modules/tsx/dist/loader.mjs`).href;
-
-function start(env: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, ['--import', tsxLoader, `${root}src/server.ts`], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const waitFor = async (pattern: RegExp, ms = 30_000) => {
-    const until = Date.now() + ms;
-    while (!pattern.test(output)) {
-      if (Date.now() > until || child.exitCode !== null) throw new Error(`did not see ${pattern} in:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return output;
-  };
-  return { child, exited, waitFor, output: () => output };
-}
+const start = (env: Record<string, string>, cwd: string) => startSource('server.ts', env, cwd);
 
 t.test('production without a secret refuses to start with a one-line reason', async (t) => {
   const dir = t.testdir();

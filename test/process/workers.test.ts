@@ -3,18 +3,15 @@
 // PERIOD_SECONDS. Every period from the first run to the last is run exactly once among the four
 // (each process logs the periods it ran; job_runs names the same process), and on SIGTERM each
 // process stops cleanly with exit 0. Needs TEST_DATABASE_URL: the embedded database is one process.
-import { spawn } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
 import { sql } from 'kysely';
 import { connect } from '../../src/db/connect.js';
 import { freshDatabase, POSTGRES_URL, SECRET } from '../helper.js';
 import { startServer } from '../support/server-process.js';
+import { startSource } from '../support/source-process.js';
 
 const PERIOD_SECONDS = 1;
 const PERIODS = 6;
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsxLoader = pathToFileURL(`${root}node_modules/tsx/dist/loader.mjs`).href;
 
 interface Proc {
   readonly name: string;
@@ -25,19 +22,11 @@ interface Proc {
 
 /** `npm run worker` without the build step; resolves once it logged "worker started". */
 async function startWorker(env: Record<string, string>, cwd: string): Promise<Proc & { pid: number }> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, `${root}src/worker.ts`], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, exited, waitFor, output } = startSource('worker.ts', env, cwd);
+  await waitFor(/"worker started"/, 60_000).catch((error: Error) => {
+    throw new Error(`the worker did not start: ${error.message}`);
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  for (const until = Date.now() + 60_000; !output.includes('"worker started"'); await new Promise((r) => setTimeout(r, 50))) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`the worker did not start:\n${output}`);
-  }
-  return { name: `worker ${child.pid}`, pid: child.pid!, output: () => output, stop: () => (child.kill('SIGTERM'), exited) };
+  return { name: `worker ${child.pid}`, pid: child.pid!, output, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
 /** The periods (epoch ms) this process's log says it ran. */
