@@ -162,3 +162,13 @@ export async function assertMatchesContract(method: string, url: string, respons
 function checkBody(result: { valid: boolean; errors?: unknown }, where: string, what: string): void {
   if (!result.valid) throw new Error(`${where}: body does not match ${what}: ${JSON.stringify(result.errors)}`);
 }
+
+/** How many tasks `user` has, read straight from the database (not through the API under test). */
+export async function countTasks(app: FastifyInstance, user: string): Promise<number> {
+  const row = await app.db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('user_id', '=', user)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -10,22 +10,13 @@ import t from 'tap';
 import pg from 'pg';
 import type { LightMyRequestResponse } from 'fastify';
 import type { ErrorBody, Task } from '../support/types.js';
-import { build, call, DATABASE_KIND, freshDatabase, POSTGRES_URL } from '../helper.js';
+import { build, call, DATABASE_KIND, freshDatabase, POSTGRES_URL, countTasks as countTasksOf } from '../helper.js';
 import { directClient as directClientTo } from '../support/postgres.js';
 
 const database = await freshDatabase(t);
 const app = await build(t, { database });
 
-const countTasks = async (user: string) =>
-  Number(
-    (
-      await app.db
-        .selectFrom('tasks')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('user_id', '=', user)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const countTasks = (user: string) => countTasksOf(app, user);
 
 t.test(`a burst of 8 identical creates with one key makes one task (${DATABASE_KIND})`, async (t) => {
   const user = 'burst';

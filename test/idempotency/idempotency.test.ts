@@ -6,21 +6,12 @@ import t from 'tap';
 import type { Test } from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import type { ErrorBody, Task } from '../support/types.js';
-import { build, call, tokenFor } from '../helper.js';
+import { build, call, tokenFor, countTasks as countTasksOf } from '../helper.js';
 import { families, type Family } from '../support/families.js';
 
 const app = await build(t);
 
-const countTasks = async (user: string) =>
-  Number(
-    (
-      await app.db
-        .selectFrom('tasks')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('user_id', '=', user)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const countTasks = (user: string) => countTasksOf(app, user);
 
 function assertReplay(t: Test, first: LightMyRequestResponse, again: LightMyRequestResponse, label: string): void {
   t.equal(again.statusCode, first.statusCode, `${label}: same status`);
