@@ -7,8 +7,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { ErrorBody, Task } from '../support/types.js';
 import { call } from '../helper.js';
 import { USER_NAMES, USERS, type Command, type ListQuery, type Op, type Target, type WritableFields } from './model-commands.js';
-import { afterWrite, exactOrder, expectedStats, listQueryString } from './model-fields.js';
-import { checkList, Model, passes, sameJson, withoutRequestId } from './model-state.js';
+import { afterWrite, expectedStats, listQueryString } from './model-fields.js';
+import { checkList, checkWalk, Model, sameJson, withoutRequestId } from './model-state.js';
 
 export interface Stats {
   sequences: number;
@@ -22,6 +22,11 @@ export interface Stats {
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const MARKER_RE = /\[\[m:[0-9a-f]{12}\]\]/g;
 const STRANGERS_KEPT = 2000;
+
+/** Adds `n` to `counts[key]`. */
+function tally(counts: Record<string | number, number>, key: string | number, n = 1): void {
+  counts[key] = (counts[key] ?? 0) + n;
+}
 
 export class ModelRunner {
   readonly stats: Stats = { sequences: 0, commands: 0, requests: 0, byStatus: {}, byTarget: {} };
@@ -88,7 +93,7 @@ export class ModelRunner {
         body = { ...o.body, title: title(o.body.title) };
       } else {
         id = this.resolve(o.target, actor, model);
-        this.stats.byTarget[o.target.kind] = (this.stats.byTarget[o.target.kind] ?? 0) + 1;
+        tally(this.stats.byTarget, o.target.kind);
         url = `${collection}/${id}`;
         if (o.op === 'get') method = 'GET';
         else if (o.op === 'delete') method = 'DELETE';
@@ -156,7 +161,7 @@ export class ModelRunner {
       }
       this.stats.commands++;
       this.stats.requests++;
-      this.stats.byStatus[res.statusCode] = (this.stats.byStatus[res.statusCode] ?? 0) + 1;
+      tally(this.stats.byStatus, res.statusCode);
       log.push(`${line} → ${res.statusCode}${res.statusCode === expectedStatus ? '' : ` (model: ${expectedStatus})`}`);
 
       // Compare.
@@ -225,10 +230,12 @@ export class ModelRunner {
   /** The last cursor each user was given, with the query it belongs to. */
   private readonly lastCursor = new Map<string, { query: ListQuery; cursor: string }>();
 
-  private rememberCursor(actor: string, query: ListQuery, res: LightMyRequestResponse): void {
+  /** Keeps the page's next cursor as the actor's last one; returns the next page's link, if any. */
+  private rememberCursor(actor: string, query: ListQuery, res: LightMyRequestResponse): string | undefined {
     const link = /^<([^>]+)>; rel="next"$/.exec(String(res.headers.link ?? ''))?.[1];
     const cursor = link && new URL(link, 'http://x').searchParams.get('cursor');
     if (cursor) this.lastCursor.set(actor, { query: { ...query, offset: undefined }, cursor });
+    return link;
   }
 
   /**
@@ -258,39 +265,17 @@ export class ModelRunner {
       if (page > 100) fail('the cursor walk does not end');
       const res = await call(this.app, { method: 'GET', url: next, as: actor });
       this.stats.requests++;
-      this.stats.byStatus[res.statusCode] = (this.stats.byStatus[res.statusCode] ?? 0) + 1;
+      tally(this.stats.byStatus, res.statusCode);
       log.push(`  walk${foreign ? ' (foreign cursor)' : ''} as ${actor}: GET ${next} → ${res.statusCode}`);
       if (res.statusCode !== 200) fail(`walk page ${page}: status ${res.statusCode} ${res.body.slice(0, 300)}`);
       this.assertNoForeignData(actor, users, res, fail);
       seen.push(...res.json<Task[]>());
-      this.rememberCursor(actor, query, res);
-      const link = /^<([^>]+)>; rel="next"$/.exec(String(res.headers.link ?? ''))?.[1];
-      next = link;
+      next = this.rememberCursor(actor, query, res);
     }
     this.stats.commands++;
-    this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] =
-      (this.stats.byTarget[foreign ? 'walk from a foreign cursor' : 'walk'] ?? 0) + 1;
-    this.stats.byTarget['walk pages'] = (this.stats.byTarget['walk pages'] ?? 0) + seen.length;
-    const matching = model.tasksOf(actor).filter((t) => passes(t, query));
-    const ids = seen.map((t) => t.id);
-    if (new Set(ids).size !== ids.length) fail(`the walk returned a task twice: ${ids.join(', ')}`);
-    const byId = new Map(matching.map((t) => [t.id, t]));
-    for (const task of seen) {
-      const known = byId.get(task.id);
-      if (!known) fail(`the walk returned ${task.id}, which is not among the actor's matching tasks`);
-      if (!sameJson(task, known)) fail(`the walk returned ${JSON.stringify(task)}, the model has ${JSON.stringify(known)}`);
-    }
-    if (!foreign && seen.length !== matching.length) fail(`the walk returned ${seen.length} tasks, ${matching.length} match`);
-    const compare = exactOrder(query.sort, query.order ?? 'asc');
-    if (
-      !foreign &&
-      compare &&
-      !sameJson(
-        ids,
-        [...matching].sort(compare).map((t) => t.id),
-      )
-    )
-      fail(`the walk is not in ${query.sort} ${query.order ?? 'asc'} order`);
+    tally(this.stats.byTarget, foreign ? 'walk from a foreign cursor' : 'walk');
+    tally(this.stats.byTarget, 'walk pages', seen.length);
+    checkWalk(seen, model.tasksOf(actor), query, foreign !== undefined, fail);
   }
 
   private resolve(target: Target, actor: string, model: Model): string {
@@ -305,8 +290,7 @@ export class ModelRunner {
               ? model.deleted
               : [];
     if (pool.length > 0) return pool[target.pick % pool.length]!;
-    if (target.kind !== 'random')
-      this.stats.byTarget[`${target.kind}, none: random`] = (this.stats.byTarget[`${target.kind}, none: random`] ?? 0) + 1;
+    if (target.kind !== 'random') tally(this.stats.byTarget, `${target.kind}, none: random`);
     return target.uuid;
   }
 

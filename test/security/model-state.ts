@@ -125,3 +125,32 @@ export function passes(task: Task, query: ListQuery): boolean {
   const status = query.status ?? 'all';
   return (status === 'all' || task.completed === (status === 'completed')) && passesFilters(task, query);
 }
+
+/**
+ * What a cursor walk returned (`seen`, every page) against the actor's tasks in the model: each
+ * once, each as the model has it; from the actor's own start, exactly the matching tasks in the
+ * query's order (from a foreign cursor, a subset: it starts somewhere in the actor's list).
+ */
+export function checkWalk(seen: Task[], mine: Task[], query: ListQuery, foreign: boolean, fail: (message: string) => never): void {
+  const matching = mine.filter((t) => passes(t, query));
+  const ids = seen.map((t) => t.id);
+  if (new Set(ids).size !== ids.length) fail(`the walk returned a task twice: ${ids.join(', ')}`);
+  const byId = new Map(matching.map((t) => [t.id, t]));
+  for (const task of seen) {
+    const known = byId.get(task.id);
+    if (!known) fail(`the walk returned ${task.id}, which is not among the actor's matching tasks`);
+    if (!sameJson(task, known)) fail(`the walk returned ${JSON.stringify(task)}, the model has ${JSON.stringify(known)}`);
+  }
+  if (foreign) return;
+  if (seen.length !== matching.length) fail(`the walk returned ${seen.length} tasks, ${matching.length} match`);
+  const compare = exactOrder(query.sort, query.order ?? 'asc');
+  if (
+    compare &&
+    !sameJson(
+      ids,
+      [...matching].sort(compare).map((t) => t.id),
+    )
+  ) {
+    fail(`the walk is not in ${query.sort} ${query.order ?? 'asc'} order`);
+  }
+}
